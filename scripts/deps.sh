@@ -1,0 +1,27 @@
+# Debian 12 packages hvdisplay needs, and a helper that installs the missing ones.
+# Sourced by scripts/run-main.sh and scripts/run-tests.sh.
+
+BUILD_PACKAGES="gcc clang meson ninja-build pkg-config python3 libc6-dev
+libpng-dev libpixman-1-dev libjson-c-dev libdrm-dev"
+TEST_PACKAGES="clang-format libclang-rt-14-dev tshark"
+
+# install_missing PKG...: apt-get installs the packages dpkg does not report as installed.
+install_missing()
+{
+    local missing=""
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    echo "installing:$missing"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: packages missing ($missing) and not running as root" >&2
+        return 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    # tshark asks whether non-root users may capture; the answer does not matter here.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+    apt-get update -q >/dev/null || true
+    apt-get install -y -q --no-install-recommends $missing
+}
