@@ -3,7 +3,7 @@
 
 BUILD_PACKAGES="gcc clang meson ninja-build pkg-config python3 libc6-dev
 libpng-dev libpixman-1-dev libjson-c-dev libdrm-dev"
-TEST_PACKAGES="clang-format libclang-rt-14-dev tshark"
+TEST_PACKAGES="g++ clang-format libclang-rt-14-dev tshark"
 
 # install_missing PKG...: apt-get installs the packages dpkg does not report as installed.
 install_missing()

@@ -77,7 +77,10 @@ void vmb_bus_destroy(struct vmb_bus *bus);
 const char *vmb_bus_transport_name(const struct vmb_bus *bus);
 uint32_t vmb_bus_version(const struct vmb_bus *bus);
 
-void vmb_bus_set_listener(struct vmb_bus *bus, const struct vmb_bus_listener *listener,
+/* Several drivers share one bus (one connection is one partition), so each adds its own
+ * listener; the (listener, data) pair is caller-owned and identifies it. -ENOMEM. */
+int vmb_bus_add_listener(struct vmb_bus *bus, const struct vmb_bus_listener *listener, void *data);
+void vmb_bus_remove_listener(struct vmb_bus *bus, const struct vmb_bus_listener *listener,
 	void *data);
 
 /* Readable when control messages wait (offers, rescinds, the host leaving). */
