@@ -9,9 +9,8 @@
 static _Atomic(log_handler_fn) log_handler;
 static atomic_int log_level = -1;
 
-static void
-log_stderr(enum log_level level, enum log_fault fault, const char *module, const char *file,
-	int line, const char *fmt, va_list args)
+static void PRINTF(6, 0) log_stderr(enum log_level level, enum log_fault fault, const char *module,
+	const char *file, int line, const char *fmt, va_list args)
 {
 	char msg[1024];
 	vsnprintf(msg, sizeof(msg), fmt, args);
@@ -23,20 +22,17 @@ log_stderr(enum log_level level, enum log_fault fault, const char *module, const
 			msg);
 }
 
-void
-log_set_handler(log_handler_fn handler)
+void log_set_handler(log_handler_fn handler)
 {
 	atomic_store(&log_handler, handler);
 }
 
-void
-log_set_level(enum log_level level)
+void log_set_level(enum log_level level)
 {
 	atomic_store(&log_level, (int)level);
 }
 
-enum log_level
-log_get_level(void)
+enum log_level log_get_level(void)
 {
 	int level = atomic_load(&log_level);
 	if (level >= 0)
@@ -53,8 +49,7 @@ log_get_level(void)
 	return (enum log_level)level;
 }
 
-const char *
-log_level_to_str(enum log_level level)
+const char *log_level_to_str(enum log_level level)
 {
 	switch (level) {
 	case LOG_ERROR:
@@ -69,8 +64,7 @@ log_level_to_str(enum log_level level)
 	return "?";
 }
 
-const char *
-log_fault_to_str(enum log_fault fault)
+const char *log_fault_to_str(enum log_fault fault)
 {
 	switch (fault) {
 	case LOG_FAULT_NONE:
@@ -87,8 +81,7 @@ log_fault_to_str(enum log_fault fault)
 	return "?";
 }
 
-void
-log_write(enum log_level level, enum log_fault fault, const char *module, const char *file,
+void log_write(enum log_level level, enum log_fault fault, const char *module, const char *file,
 	int line, const char *fmt, ...)
 {
 	if (level > log_get_level())
@@ -102,8 +95,7 @@ log_write(enum log_level level, enum log_fault fault, const char *module, const 
 	va_end(args);
 }
 
-bool
-log_ratelimit_pass(struct log_ratelimit *rl)
+bool log_ratelimit_pass(struct log_ratelimit *rl)
 {
 	unsigned long n = __atomic_add_fetch(&rl->count, 1, __ATOMIC_RELAXED);
 	return n <= LOG_RATELIMIT_BURST || n % LOG_RATELIMIT_EVERY == 0;

@@ -33,6 +33,7 @@ enum log_fault {
 	LOG_FAULT_SELF,   // a bug of ours
 };
 
+/* fmt and args are a printf format and its arguments (format(printf, 6, 0)). */
 typedef void (*log_handler_fn)(enum log_level level, enum log_fault fault, const char *module,
 	const char *file, int line, const char *fmt, va_list args);
 
@@ -62,7 +63,8 @@ bool log_ratelimit_pass(struct log_ratelimit *rl);
 #error "define LOG_MODULE before including log.h"
 #endif
 
-#define log_at(level, ...) log_write(level, LOG_FAULT_NONE, LOG_MODULE, __FILE__, __LINE__, __VA_ARGS__)
+#define log_at(level, ...)                                                                         \
+	log_write(level, LOG_FAULT_NONE, LOG_MODULE, __FILE__, __LINE__, __VA_ARGS__)
 #define log_error(...) log_at(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_at(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_at(LOG_INFO, __VA_ARGS__)
@@ -78,6 +80,7 @@ bool log_ratelimit_pass(struct log_ratelimit *rl);
 #define log_bug_host(...) log_bug_fault(LOG_FAULT_HOST, __VA_ARGS__)
 #define log_bug_guest(...) log_bug_fault(LOG_FAULT_GUEST, __VA_ARGS__)
 #define log_bug_client(...) log_bug_fault(LOG_FAULT_CLIENT, __VA_ARGS__)
-#define log_bug_self(...) log_write(LOG_ERROR, LOG_FAULT_SELF, LOG_MODULE, __FILE__, __LINE__, __VA_ARGS__)
+#define log_bug_self(...)                                                                          \
+	log_write(LOG_ERROR, LOG_FAULT_SELF, LOG_MODULE, __FILE__, __LINE__, __VA_ARGS__)
 
 #endif

@@ -38,29 +38,25 @@ struct loop {
 	bool need_sweep;
 };
 
-int64_t
-loop_now_ns(void)
+int64_t loop_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int64_t
-loop_now_ms(void)
+int64_t loop_now_ms(void)
 {
 	return loop_now_ns() / 1000000;
 }
 
-struct loop *
-loop_create(void)
+struct loop *loop_create(void)
 {
 	struct loop *loop = calloc(1, sizeof(*loop));
 	return loop;
 }
 
-void
-loop_destroy(struct loop *loop)
+void loop_destroy(struct loop *loop)
 {
 	if (!loop)
 		return;
@@ -72,8 +68,7 @@ loop_destroy(struct loop *loop)
 	free(loop);
 }
 
-static struct loop_source *
-add_source(struct loop *loop, enum source_kind kind, void *data)
+static struct loop_source *add_source(struct loop *loop, enum source_kind kind, void *data)
 {
 	if (loop->n_sources == loop->cap_sources) {
 		size_t cap = loop->cap_sources ? loop->cap_sources * 2 : 16;
@@ -93,8 +88,7 @@ add_source(struct loop *loop, enum source_kind kind, void *data)
 	return source;
 }
 
-struct loop_source *
-loop_add_fd(struct loop *loop, int fd, short events, loop_fd_fn fn, void *data)
+struct loop_source *loop_add_fd(struct loop *loop, int fd, short events, loop_fd_fn fn, void *data)
 {
 	struct loop_source *source = add_source(loop, SOURCE_FD, data);
 	if (!source)
@@ -105,14 +99,12 @@ loop_add_fd(struct loop *loop, int fd, short events, loop_fd_fn fn, void *data)
 	return source;
 }
 
-void
-loop_fd_set_events(struct loop_source *source, short events)
+void loop_fd_set_events(struct loop_source *source, short events)
 {
 	source->events = events;
 }
 
-struct loop_source *
-loop_add_timer(struct loop *loop, loop_timer_fn fn, void *data)
+struct loop_source *loop_add_timer(struct loop *loop, loop_timer_fn fn, void *data)
 {
 	struct loop_source *source = add_source(loop, SOURCE_TIMER, data);
 	if (source)
@@ -120,20 +112,17 @@ loop_add_timer(struct loop *loop, loop_timer_fn fn, void *data)
 	return source;
 }
 
-void
-loop_timer_arm(struct loop_source *timer, int64_t ms)
+void loop_timer_arm(struct loop_source *timer, int64_t ms)
 {
 	timer->deadline_ms = ms < 0 ? -1 : loop_now_ms() + ms;
 }
 
-bool
-loop_timer_armed(const struct loop_source *timer)
+bool loop_timer_armed(const struct loop_source *timer)
 {
 	return timer->deadline_ms >= 0;
 }
 
-static void
-sweep(struct loop *loop)
+static void sweep(struct loop *loop)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < loop->n_sources; i++) {
@@ -146,8 +135,7 @@ sweep(struct loop *loop)
 	loop->need_sweep = false;
 }
 
-void
-loop_remove(struct loop_source *source)
+void loop_remove(struct loop_source *source)
 {
 	if (!source)
 		return;
@@ -157,8 +145,7 @@ loop_remove(struct loop_source *source)
 		sweep(source->loop);
 }
 
-static int
-next_timeout(struct loop *loop, int timeout_ms)
+static int next_timeout(struct loop *loop, int timeout_ms)
 {
 	int64_t now = loop_now_ms();
 	for (size_t i = 0; i < loop->n_sources; i++) {
@@ -174,8 +161,7 @@ next_timeout(struct loop *loop, int timeout_ms)
 	return timeout_ms;
 }
 
-int
-loop_dispatch(struct loop *loop, int timeout_ms)
+int loop_dispatch(struct loop *loop, int timeout_ms)
 {
 	if (loop->cap_poll < loop->n_sources) {
 		size_t cap = loop->n_sources;
@@ -223,8 +209,7 @@ loop_dispatch(struct loop *loop, int timeout_ms)
 	return 0;
 }
 
-int
-loop_run(struct loop *loop)
+int loop_run(struct loop *loop)
 {
 	while (!loop->quit) {
 		int ret = loop_dispatch(loop, -1);
@@ -236,14 +221,12 @@ loop_run(struct loop *loop)
 	return 0;
 }
 
-void
-loop_quit(struct loop *loop)
+void loop_quit(struct loop *loop)
 {
 	loop->quit = true;
 }
 
-bool
-loop_quitting(const struct loop *loop)
+bool loop_quitting(const struct loop *loop)
 {
 	return loop->quit;
 }

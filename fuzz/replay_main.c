@@ -12,8 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int
-run_file(const char *path)
+static int run_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
@@ -53,8 +52,7 @@ run_file(const char *path)
 	return 0;
 }
 
-static int
-run_path(const char *path, unsigned *files)
+static int run_path(const char *path, unsigned *files)
 {
 	struct stat st;
 	if (stat(path, &st) < 0) {
@@ -82,8 +80,7 @@ run_path(const char *path, unsigned *files)
 	return ret;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("1..%d\n", argc - 1);

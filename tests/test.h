@@ -31,7 +31,7 @@ struct test_case {
 
 #define TEST_CASE(fn)                                                                              \
 	{                                                                                          \
-		#fn, fn                                                                            \
+#fn, fn                                                                            \
 	}
 
 struct test_state {
@@ -43,8 +43,8 @@ struct test_state {
 
 extern struct test_state test_state_;
 
-static inline void
-test_fail_(const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static inline void test_fail_(
+	const char *file, int line, const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);

@@ -2,8 +2,7 @@
 
 struct test_state test_state_;
 
-static bool
-selected(int argc, char **argv, const char *name)
+static bool selected(int argc, char **argv, const char *name)
 {
 	if (argc < 2)
 		return true;
@@ -14,8 +13,7 @@ selected(int argc, char **argv, const char *name)
 	return false;
 }
 
-int
-test_main(int argc, char **argv, const struct test_case *cases, size_t n_cases)
+int test_main(int argc, char **argv, const struct test_case *cases, size_t n_cases)
 {
 	/* Children forked by tests must not repeat buffered output. */
 	setvbuf(stdout, NULL, _IOLBF, 0);

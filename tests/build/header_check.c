@@ -4,8 +4,7 @@
 
 #include <stdio.h>
 
-int
-main(void)
+int main(void)
 {
 	printf("1..1\nok 1 - %s compiles alone as " HEADER_LANG "\n", HEADER_FILE);
 	return 0;

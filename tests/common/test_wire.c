@@ -3,8 +3,7 @@
 #include "test.h"
 #include "wire.h"
 
-static void
-test_wire_roundtrip_all_widths(void)
+static void test_wire_roundtrip_all_widths(void)
 {
 	uint8_t buf[19];
 	struct wire w = wire_writer(buf, sizeof(buf));
@@ -28,8 +27,7 @@ test_wire_roundtrip_all_widths(void)
 	CHECK_EQ_INT(wire_remaining(&r), 0);
 }
 
-static void
-test_wire_overrun_latches_emsgsize(void)
+static void test_wire_overrun_latches_emsgsize(void)
 {
 	const uint8_t buf[3] = { 1, 2, 3 };
 	struct wire r = wire_reader(buf, sizeof(buf));
@@ -45,8 +43,7 @@ test_wire_overrun_latches_emsgsize(void)
 	CHECK_EQ_INT(wire_error(&w), -EMSGSIZE);
 }
 
-static void
-test_wire_skip_must_be_zero(void)
+static void test_wire_skip_must_be_zero(void)
 {
 	const uint8_t zeros[4] = { 0 }, nonzero[4] = { 0, 0, 1, 0 };
 	struct wire r = wire_reader(zeros, sizeof(zeros));
@@ -66,8 +63,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_wire_skip_must_be_zero),
 };
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	return test_main(argc, argv, cases, ARRAY_LEN(cases));
 }
