@@ -63,6 +63,7 @@ struct vmb_ring {
 	/* writer: the write_index we last published (never re-read from shared memory) */
 	uint32_t priv_write_index;
 	bool corrupt;
+	char corrupt_reason[96]; // what was wrong, once corrupt (vmb_ring_corrupt_reason())
 };
 
 /* A gather list entry for writing. */
@@ -106,6 +107,10 @@ int vmb_ring_format(void *mem, size_t ring_bytes);
 int vmb_ring_attach(struct vmb_ring *ring, void *mem, size_t ring_bytes);
 
 bool vmb_ring_is_corrupt(const struct vmb_ring *ring);
+/* Why the ring became corrupt, with the offending values, for the caller's log_bug_host() or
+ * log_bug_guest() (only the caller knows which side is at fault). NULL while not corrupt; the
+ * string lives in *ring. */
+const char *vmb_ring_corrupt_reason(const struct vmb_ring *ring);
 
 /* Bytes a packet with this payload length uses in the ring: ALIGN8(16 + len) + 8. */
 uint32_t vmb_ring_packet_total(size_t payload_len);
@@ -117,13 +122,15 @@ size_t vmb_ring_max_payload(const struct vmb_ring *ring);
 /*
  * Writes up to n packets in order, publishes write_index once, and sets *need_signal when the
  * reader must be signalled (ring went empty -> non-empty and its interrupt_mask is 0).
- * Returns the number of packets written (0..n). When the next packet does not fit, stops there
- * and sets pending_send_sz to the space it needs (the reader signals when that much is free);
- * when all packets fit, clears pending_send_sz. -EMSGSIZE if the first unwritten packet could
- * never fit, -EBADMSG if the ring is corrupt.
+ * Returns the number of packets written (0..n). When the next packet does not fit, publishes
+ * the packets before it, sets pending_send_sz to the space it needs (the reader signals when that
+ * much is free) and looks once more; when all packets fit, clears pending_send_sz. -EMSGSIZE if
+ * the first packet could never fit (a later one ends the batch and is reported by the next call),
+ * -EINVAL for a type other than in-band or completion or an undefined flag, -EBADMSG if the ring
+ * is corrupt. need_signal may be NULL.
  */
-int vmb_ring_write(struct vmb_ring *ring, const struct vmb_ring_out *pkts, size_t n,
-	bool *need_signal);
+int vmb_ring_write(
+	struct vmb_ring *ring, const struct vmb_ring_out *pkts, size_t n, bool *need_signal);
 
 /* Free bytes as the writer sees them now (Linux hv_get_bytes_to_write). */
 uint32_t vmb_ring_bytes_free(struct vmb_ring *ring);
@@ -152,7 +159,8 @@ uint32_t vmb_ring_bytes_available(struct vmb_ring *ring);
 /*
  * Reader-side interrupt mask: mask while draining, unmask when done. vmb_ring_unmask() returns
  * true when data arrived meanwhile (re-check after the barrier, as Linux hv_end_read) so the
- * caller drains again instead of sleeping.
+ * caller drains again instead of sleeping; also true on a corrupt ring, so the caller's next read
+ * reports -EBADMSG instead of the caller sleeping on a dead ring.
  */
 void vmb_ring_mask(struct vmb_ring *ring);
 bool vmb_ring_unmask(struct vmb_ring *ring);
