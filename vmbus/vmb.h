@@ -31,9 +31,9 @@ struct vmb_bus;
 struct vmb_channel;
 
 /* VMBus protocol versions, `major << 16 | minor` (vmbus-emu.md §2). */
-#define VMB_VERSION_WIN8 0x00020004u    // 2.4
-#define VMB_VERSION_WIN8_1 0x00030000u  // 3.0
-#define VMB_VERSION_WIN10 0x00040000u   // 4.0
+#define VMB_VERSION_WIN8 0x00020004u     // 2.4
+#define VMB_VERSION_WIN8_1 0x00030000u   // 3.0
+#define VMB_VERSION_WIN10 0x00040000u    // 4.0
 #define VMB_VERSION_WIN10_V5 0x00050000u // 5.0
 
 #define VMB_OFFER_FLAG_NAMED_PIPE_MODE 0x10u
@@ -54,7 +54,9 @@ struct vmb_bus_options {
 	int timeout_ms;          // every control-path wait; 0 = 10000
 };
 
-/* Called from vmb_bus_dispatch() (and from waits inside vmb_channel_open()). May be NULL. */
+/* Called only from vmb_bus_dispatch(), never from inside another call: changes read during the
+ * waits of vmb_channel_open() and the channel waits are queued until then. Members may be NULL.
+ * A callback must not destroy the bus. */
 struct vmb_bus_listener {
 	void (*offer)(void *data, const struct vmb_offer *offer);
 	/* The channel, if open, now fails with -ENODEV; close it. */
@@ -64,7 +66,8 @@ struct vmb_bus_listener {
 };
 
 /* Connects to hvhost, negotiates the version (stepping down on refusals) and collects the
- * offers. -ECONNREFUSED/-ENOENT no host, -EBUSY the host serves another guest, -EPROTO. */
+ * offers. -ECONNREFUSED/-ENOENT no host, -EBUSY the host serves another guest, -EPROTO,
+ * -EPROTONOSUPPORT the host accepts none of our versions up to max_version. */
 int vmb_bus_connect_emu(struct vmb_bus **out, const struct vmb_bus_options *opts);
 
 /* Lists the VMBus devices of a real guest from sysfs_root ("/sys" when NULL); device nodes are
@@ -80,8 +83,8 @@ uint32_t vmb_bus_version(const struct vmb_bus *bus);
 /* Several drivers share one bus (one connection is one partition), so each adds its own
  * listener; the (listener, data) pair is caller-owned and identifies it. -ENOMEM. */
 int vmb_bus_add_listener(struct vmb_bus *bus, const struct vmb_bus_listener *listener, void *data);
-void vmb_bus_remove_listener(struct vmb_bus *bus, const struct vmb_bus_listener *listener,
-	void *data);
+void vmb_bus_remove_listener(
+	struct vmb_bus *bus, const struct vmb_bus_listener *listener, void *data);
 
 /* Readable when control messages wait (offers, rescinds, the host leaving). */
 int vmb_bus_get_fd(const struct vmb_bus *bus);
@@ -92,8 +95,8 @@ int vmb_bus_dispatch(struct vmb_bus *bus);
 size_t vmb_bus_offer_count(const struct vmb_bus *bus);
 const struct vmb_offer *vmb_bus_offer_at(const struct vmb_bus *bus, size_t index);
 /* The first current offer of an interface; -ENOENT if none. */
-int vmb_bus_find_offer(const struct vmb_bus *bus, const struct vmb_guid *interface,
-	struct vmb_offer *out);
+int vmb_bus_find_offer(
+	const struct vmb_bus *bus, const struct vmb_guid *interface, struct vmb_offer *out);
 
 /* The MMIO window the host shares (emu); -EOPNOTSUPP on uio. base maps guest-physical gpa. */
 struct vmb_mmio {
@@ -125,9 +128,11 @@ void vmb_channel_handle_event(struct vmb_channel *ch);
  * semantics, retry after the fd signals). Negative errno if none could be sent. */
 int vmb_channel_send_batch(struct vmb_channel *ch, const struct vmb_ring_out *pkts, size_t n);
 /* One in-band packet; 0 or negative errno (-EAGAIN when the ring is full). */
-int vmb_channel_send(struct vmb_channel *ch, const void *payload, size_t len, uint64_t trans_id,
-	uint16_t flags);
-/* Blocks until a packet of payload_len would fit, up to timeout_ms; 0, -ETIMEDOUT, -ENODEV... */
+int vmb_channel_send(
+	struct vmb_channel *ch, const void *payload, size_t len, uint64_t trans_id, uint16_t flags);
+/* Blocks until a packet of payload_len would fit, up to timeout_ms; 0, -ETIMEDOUT, -ENODEV...
+ * The host signals freed space only when asked: call this after a send got -EAGAIN (which set
+ * the ring's pending_send_sz). */
 int vmb_channel_wait_writable(struct vmb_channel *ch, size_t payload_len, int timeout_ms);
 
 /* 1 packet copied into buf (see vmb_ring_read()), 0 none waiting, or negative errno. */

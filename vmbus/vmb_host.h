@@ -55,14 +55,14 @@ struct vmb_host_listener {
 	void (*channel_signalled)(void *data, int dev_id, struct vmb_host_channel *ch);
 	/* Capture tap (may be NULL): every packet read or written, as the ring held it (descriptor,
 	 * payload, padding; no trailer); and every channel opened. */
-	void (*packet_traced)(void *data, uint32_t relid, enum vmb_host_dir dir, const uint8_t *raw,
-		size_t len);
+	void (*packet_traced)(
+		void *data, uint32_t relid, enum vmb_host_dir dir, const uint8_t *raw, size_t len);
 	void (*channel_traced)(void *data, uint32_t relid, const struct vmb_guid *interface,
 		const struct vmb_guid *instance);
 };
 
 struct vmb_host_config {
-	const char *socket_path; // NULL = the default resolution of §1
+	const char *socket_path;  // NULL = the default resolution of §1
 	const uint32_t *versions; // accepted VMBus versions; NULL = 5.0, 4.0, 3.0, 2.4
 	size_t n_versions;
 	uint64_t mmio_base; // 0 = 0xF8000000; 2 MiB aligned
@@ -71,36 +71,52 @@ struct vmb_host_config {
 
 int vmb_host_create(struct vmb_host **out, struct loop *loop, const struct vmb_host_config *cfg,
 	const struct vmb_host_listener *listener, void *data);
-/* Closes the guest connection and the socket (unlinking its path). NULL is a no-op. */
+/* Closes the guest connection and the socket (unlinking its path). NULL is a no-op. Calls no
+ * listener callback. */
 void vmb_host_destroy(struct vmb_host *host);
 
 const char *vmb_host_socket_path(const struct vmb_host *host);
 
-/* Registers a device; offered to every guest from now on. Returns its dev_id (>= 0). */
+/* Registers a device; offered to every guest from now on. Returns its dev_id (>= 0), -EEXIST
+ * for an instance GUID already registered, -ENOMEM. */
 int vmb_host_add_device(struct vmb_host *host, const struct vmb_host_device *dev);
 
 bool vmb_host_guest_connected(const struct vmb_host *host);
 uint32_t vmb_host_vmbus_version(const struct vmb_host *host); // 0 when no guest
 
+/* What the host refused, since its creation (across guests). */
+struct vmb_host_stats {
+	uint64_t protocol_errors; // control-protocol faults that ended a connection (§2)
+	uint64_t open_refusals;   // OPENCHANNEL answered with an error status (§3.3)
+	uint64_t corrupt_rings;   // channels rescinded for a corrupt ring (§3.5)
+	uint64_t busy_refusals;   // guests refused because another one was connected
+};
+void vmb_host_get_stats(const struct vmb_host *host, struct vmb_host_stats *out);
+
 /* The MMIO window: host mapping, guest-physical base and size. */
 uint8_t *vmb_host_mmio(const struct vmb_host *host, uint64_t *gpa, uint64_t *size);
 
-/* Fault injection and resets: rescind the device's channel (and offer); offer it again. */
+/* Fault injection and resets: rescind the device's channel (and offer); offer it again (under a
+ * new relid, once the guest has released the old one). -EINVAL bad dev_id, -ENOTCONN no guest
+ * has asked for offers yet, -EALREADY nothing to rescind / already offered. A rescind tells
+ * channel_closed(RESCINDED) before it returns. */
 int vmb_host_rescind(struct vmb_host *host, int dev_id);
 int vmb_host_reoffer(struct vmb_host *host, int dev_id);
-/* Ends the guest connection (every channel closes). */
+/* Ends the guest connection (every channel closes). The guest sees the end at once;
+ * channel_closed(DISCONNECTED) and guest_disconnected follow from the loop, as for every end of
+ * a connection, so no callback frees what a caller up the stack still uses. */
 void vmb_host_disconnect(struct vmb_host *host);
 
 bool vmb_host_channel_is_open(const struct vmb_host *host, int dev_id);
 uint32_t vmb_host_channel_relid(const struct vmb_host_channel *ch);
 
 /* As vmb_channel_send_batch(): count sent, one signal at most; -EAGAIN when none fit. */
-int vmb_host_channel_send_batch(struct vmb_host_channel *ch, const struct vmb_ring_out *pkts,
-	size_t n);
+int vmb_host_channel_send_batch(
+	struct vmb_host_channel *ch, const struct vmb_ring_out *pkts, size_t n);
 int vmb_host_channel_send(struct vmb_host_channel *ch, const void *payload, size_t len);
 /* As vmb_ring_read(); a corrupt ring is logged, rescinded and re-offered, and -EBADMSG returned. */
-int vmb_host_channel_recv(struct vmb_host_channel *ch, struct vmb_ring_in *pkt, void *buf,
-	size_t cap);
+int vmb_host_channel_recv(
+	struct vmb_host_channel *ch, struct vmb_ring_in *pkt, void *buf, size_t cap);
 /* Stops reading (no channel_signalled) until resumed: the monitor's `pause`. */
 void vmb_host_channel_set_paused(struct vmb_host_channel *ch, bool paused);
 
