@@ -1,0 +1,152 @@
+/* PNG screenshots (hvh_screenshot.c): XRGB8888 in, 8-bit RGB PNG out, pixel for pixel. */
+#include <dirent.h>
+#include <errno.h>
+#include <png.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hvh_screenshot.h"
+#include "macros.h"
+#include "test.h"
+
+static char dir[64];
+
+static void make_dir(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/hvh-shot-XXXXXX");
+	REQUIRE(mkdtemp(dir));
+}
+
+/* Removes the files the cases wrote and the directory; counts what was left in it. */
+static int remove_dir(void)
+{
+	int n = 0;
+	DIR *d = opendir(dir);
+	REQUIRE(d);
+	struct dirent *e;
+	char path[sizeof(dir) + 256 + 1];
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+		n++;
+	}
+	closedir(d);
+	rmdir(dir);
+	return n;
+}
+
+static void test_png_round_trip_is_pixel_exact(void)
+{
+	enum { W = 3, H = 2, STRIDE = 16 }; /* 4 bytes of row padding */
+	/* B, G, R, X per pixel; X and the padding hold junk that must not leak into the PNG. */
+	static const uint8_t xrgb[H * STRIDE] = {
+		0x00,
+		0x00,
+		0xff,
+		0x11,
+		0x00,
+		0xff,
+		0x00,
+		0x22,
+		0xff,
+		0x00,
+		0x00,
+		0x33,
+		0xde,
+		0xad,
+		0xbe,
+		0xef, // red, green, blue, padding
+		0x01,
+		0x02,
+		0x03,
+		0x44,
+		0xff,
+		0xff,
+		0xff,
+		0x55,
+		0x80,
+		0x40,
+		0x20,
+		0x66,
+		0xde,
+		0xad,
+		0xbe,
+		0xef,
+	};
+	static const uint8_t rgb[W * H * 3] = {
+		0xff,
+		0x00,
+		0x00,
+		0x00,
+		0xff,
+		0x00,
+		0x00,
+		0x00,
+		0xff, //
+		0x03,
+		0x02,
+		0x01,
+		0xff,
+		0xff,
+		0xff,
+		0x20,
+		0x40,
+		0x80,
+	};
+	make_dir();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/shot.png", dir);
+	CHECK_EQ_INT(hvh_screenshot_write_png(path, xrgb, W, H, STRIDE), 0);
+
+	png_image image = { .version = PNG_IMAGE_VERSION };
+	REQUIRE(png_image_begin_read_from_file(&image, path));
+	CHECK_EQ_INT(image.width, W);
+	CHECK_EQ_INT(image.height, H);
+	/* The file itself is 8-bit RGB: no alpha, no palette, no 16-bit samples. */
+	CHECK_EQ_INT(image.format, PNG_FORMAT_RGB);
+	uint8_t out[W * H * 3];
+	REQUIRE(png_image_finish_read(&image, NULL, out, 0, NULL));
+	CHECK_MEM(out, rgb, sizeof(rgb));
+	/* Only the PNG is left: the temporary file was renamed into place. */
+	CHECK_EQ_INT(remove_dir(), 1);
+}
+
+static void test_bad_sizes_are_errors(void)
+{
+	static const uint8_t px[64];
+	CHECK_EQ_INT(hvh_screenshot_write_png("/tmp/x.png", px, 0, 1, 4), -EINVAL);
+	CHECK_EQ_INT(hvh_screenshot_write_png("/tmp/x.png", px, 1, 0, 4), -EINVAL);
+	CHECK_EQ_INT(hvh_screenshot_write_png("/tmp/x.png", px, 2, 1, 7), -EINVAL);
+	CHECK_EQ_INT(hvh_screenshot_write_png("/tmp/x.png", px, HVH_SCREENSHOT_MAX_DIM + 1, 1,
+			     (HVH_SCREENSHOT_MAX_DIM + 1) * 4),
+		-EINVAL);
+	CHECK_EQ_INT(hvh_screenshot_write_png(NULL, px, 1, 1, 4), -EINVAL);
+}
+
+static void test_unwritable_path_leaves_nothing(void)
+{
+	static const uint8_t px[16];
+	make_dir();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/missing/shot.png", dir);
+	CHECK_EQ_INT(hvh_screenshot_write_png(path, px, 2, 2, 8), -ENOENT);
+	/* A directory where the file should go: the rename fails, the temporary goes away. */
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	REQUIRE(mkdir(path, 0700) == 0);
+	CHECK_EQ_INT(hvh_screenshot_write_png(path, px, 2, 2, 8), -EISDIR);
+	rmdir(path);
+	CHECK_EQ_INT(remove_dir(), 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_CASE(test_png_round_trip_is_pixel_exact),
+		TEST_CASE(test_bad_sizes_are_errors),
+		TEST_CASE(test_unwritable_path_leaves_nothing),
+	};
+	return test_main(argc, argv, cases, ARRAY_LEN(cases));
+}
