@@ -71,7 +71,11 @@ struct vmb_bus_listener {
 int vmb_bus_connect_emu(struct vmb_bus **out, const struct vmb_bus_options *opts);
 
 /* Lists the VMBus devices of a real guest from sysfs_root ("/sys" when NULL); device nodes are
- * looked up under dev_root ("/dev" when NULL). */
+ * looked up under dev_root ("/dev" when NULL). -ENOENT no VMBus in sysfs (not a Hyper-V guest),
+ * -ENOMEM. vmb_channel_open() on it may also fail with -EOPNOTSUPP (uio_hv_generic not
+ * loaded), the error of a sysfs write that binds it (-EACCES without root; before Linux 6.10 the
+ * kernel refuses keyboard and mouse), -ENXIO (no uio node after binding) or -EPROTO (a ring
+ * layout we cannot use). */
 int vmb_bus_open_uio(struct vmb_bus **out, const char *sysfs_root, const char *dev_root);
 
 /* Closes every channel still open, says UNLOAD (emu), frees the bus. */
