@@ -1,6 +1,6 @@
 /*
- * The KEY_* names input_hv/hvi_keycodes.h defines, as an X-macro, so one test translation unit
- * can take their values from <linux/input-event-codes.h> and another from ours.
+ * The KEY_* names the synthetic keyboard maps to, as an X-macro: the tests walk every key of
+ * the layout by the kernel's macro name and value.
  */
 #ifndef HVD_TESTS_INPUT_HV_KEYCODE_LIST_H
 #define HVD_TESTS_INPUT_HV_KEYCODE_LIST_H
@@ -143,10 +143,5 @@ struct test_keycode {
 	ENTRY_(SEARCH)                                                                             \
 	ENTRY_(MEDIA)                                                                              \
 	ENTRY_(MAX)
-
-/* From tests/input_hv/linux_keycodes.c: Linux's values, when the system has the header. */
-extern const bool linux_keycodes_available;
-extern const struct test_keycode linux_keycodes[];
-extern const size_t linux_keycodes_len;
 
 #endif
