@@ -79,4 +79,11 @@ else
     result fail clang-format
 fi
 
+if python3 scripts/code-map.py --check; then
+    result ok code-map-current
+else
+    echo "CODE-MAP.md is stale: run scripts/code-map.py"
+    result fail code-map-current
+fi
+
 exec python3 scripts/tap-summary.py "$extra" build/gcc build/asan
