@@ -29,6 +29,9 @@
 #include "hvh_mouse.h"
 #include "hvh_trace.h"
 #include "hvh_video.h"
+#if HVH_ENABLE_VNC
+#include "hvh_vnc.h"
+#endif
 #include "log.h"
 
 #define MIB (1024 * 1024ull)
@@ -50,6 +53,12 @@ struct options {
 	struct hvh_config config;
 	bool disabled[ARRAY_LEN(device_models)];
 	bool echo; // the loopback test device (hvh_echo.h)
+	struct vnc_options {
+		const char *listen; // --vnc; NULL: no VNC server
+		const char *password_file;
+		unsigned max_clients;
+		bool idle_dirt_off;
+	} vnc;
 };
 
 struct app {
@@ -59,6 +68,9 @@ struct app {
 	struct hvh_bus *bus;
 	struct hvh_monitor *monitor;
 	struct hvh_builtin *builtin;
+#if HVH_ENABLE_VNC
+	struct hvh_vnc *vnc;
+#endif
 	char monitor_path[PATH_MAX];
 };
 
@@ -92,6 +104,13 @@ static void usage(FILE *f)
 		"  --no-video, --no-keyboard, --no-mouse\n"
 		"                      do not offer that device\n"
 		"  --echo-device       also offer a loopback device, for tests and benchmarks\n"
+		"  --vnc [ADDR:]PORT   serve the screen over VNC (ADDR default 127.0.0.1;\n"
+		"                      [V6ADDR]:PORT for IPv6; PORT 0 picks one)\n"
+		"  --vnc-password FILE VNC authentication with the file's first line (1 to 8\n"
+		"                      characters); required for a non-loopback ADDR\n"
+		"  --vnc-max-clients N at most N VNC clients at once (default 8, at most 64)\n"
+		"  --vnc-idle-dirt MODE  keep (default): the guest keeps sending DIRT with no\n"
+		"                      viewer; stop: it is told DIRT is not needed then\n"
 		"  --log-level LEVEL   error, warn, info (default) or debug\n"
 		"  --help              this text\n");
 }
@@ -178,6 +197,10 @@ enum {
 	OPT_REFRESH,
 	OPT_SHOW_DAMAGE,
 	OPT_VID_SIZE_WITH_HEADER,
+	OPT_VNC,
+	OPT_VNC_PASSWORD,
+	OPT_VNC_MAX_CLIENTS,
+	OPT_VNC_IDLE_DIRT,
 	OPT_NO_DEVICE, // + index into device_models
 };
 
@@ -197,6 +220,10 @@ static const struct option long_options[] = {
 	{ "refresh", required_argument, NULL, OPT_REFRESH },
 	{ "show-damage", no_argument, NULL, OPT_SHOW_DAMAGE },
 	{ "vid-size-with-header", no_argument, NULL, OPT_VID_SIZE_WITH_HEADER },
+	{ "vnc", required_argument, NULL, OPT_VNC },
+	{ "vnc-password", required_argument, NULL, OPT_VNC_PASSWORD },
+	{ "vnc-max-clients", required_argument, NULL, OPT_VNC_MAX_CLIENTS },
+	{ "vnc-idle-dirt", required_argument, NULL, OPT_VNC_IDLE_DIRT },
 	{ "no-video", no_argument, NULL, OPT_NO_DEVICE + 0 },
 	{ "no-keyboard", no_argument, NULL, OPT_NO_DEVICE + 1 },
 	{ "no-mouse", no_argument, NULL, OPT_NO_DEVICE + 2 },
@@ -249,6 +276,38 @@ static int apply_video_option(int opt, const char *arg, struct hvh_video_config 
 	return 2;
 }
 
+/* The VNC server's options; 0, 1 for not one of them, or an exit status after printing why. */
+static int apply_vnc_option(int opt, const char *arg, struct vnc_options *v)
+{
+	char *end;
+	unsigned long n;
+	switch (opt) {
+	case OPT_VNC:
+		v->listen = arg;
+		return 0;
+	case OPT_VNC_PASSWORD:
+		v->password_file = arg;
+		return 0;
+	case OPT_VNC_MAX_CLIENTS:
+		n = strtoul(arg, &end, 10);
+		if (*arg >= '1' && *arg <= '9' && *end == '\0' && n <= 64) {
+			v->max_clients = (unsigned)n;
+			return 0;
+		}
+		fprintf(stderr, "hvhost: bad --vnc-max-clients '%s' (1 to 64)\n", arg);
+		return 2;
+	case OPT_VNC_IDLE_DIRT:
+		if (strcmp(arg, "keep") == 0 || strcmp(arg, "stop") == 0) {
+			v->idle_dirt_off = strcmp(arg, "stop") == 0;
+			return 0;
+		}
+		fprintf(stderr, "hvhost: bad --vnc-idle-dirt '%s' (keep or stop)\n", arg);
+		return 2;
+	default:
+		return 1;
+	}
+}
+
 /* One option; 0, or an exit status after printing why. */
 static int apply_option(int opt, const char *arg, struct options *opts)
 {
@@ -298,6 +357,8 @@ static int apply_option(int opt, const char *arg, struct options *opts)
 		exit(0);
 	default:
 		status = apply_video_option(opt, arg, &c->video);
+		if (status == 1)
+			status = apply_vnc_option(opt, arg, &opts->vnc);
 		if (status != 1)
 			return status;
 		if (opt >= OPT_NO_DEVICE && opt < OPT_NO_DEVICE + (int)ARRAY_LEN(device_models)) {
@@ -445,6 +506,34 @@ static int add_devices(struct app *app, const struct options *opts)
 	return hvh_builtin_add_fallbacks(app->builtin);
 }
 
+/* The VNC server, once every model is registered (it looks them up). */
+static int add_vnc(struct app *app, const struct options *opts)
+{
+	const struct vnc_options *v = &opts->vnc;
+	if (!v->listen) {
+		if (v->password_file || v->max_clients || v->idle_dirt_off)
+			log_warn("--vnc-password, --vnc-max-clients and --vnc-idle-dirt do nothing "
+				 "without --vnc");
+		return 0;
+	}
+#if HVH_ENABLE_VNC
+	const struct hvh_env env = { app->loop, app->bus, app->monitor, &opts->config };
+	const struct hvh_vnc_config cfg = {
+		.listen = v->listen,
+		.password_file = v->password_file,
+		.max_clients = v->max_clients,
+		.idle_dirt_off = v->idle_dirt_off,
+	};
+	int ret = hvh_vnc_create(&app->vnc, &env, &cfg);
+	if (ret < 0)
+		log_error("cannot start the VNC server: %s", strerror(-ret));
+	return ret;
+#else
+	log_error("--vnc: this hvhost was built without VNC (meson -Dvnc=enabled, libvncserver)");
+	return -ENOTSUP;
+#endif
+}
+
 static int setup(struct app *app, const struct options *opts)
 {
 	const struct hvh_config *config = &opts->config;
@@ -485,6 +574,8 @@ static int setup(struct app *app, const struct options *opts)
 	ret = hvh_builtin_create(&app->builtin, &env);
 	if (ret == 0)
 		ret = add_devices(app, opts);
+	if (ret == 0)
+		ret = add_vnc(app, opts);
 	return ret;
 }
 
@@ -493,6 +584,10 @@ static void teardown(struct app *app)
 	/* Replies already queued (quit's above all) get a moment to leave. */
 	if (app->monitor)
 		hvh_monitor_flush(app->monitor, 1000);
+#if HVH_ENABLE_VNC
+	/* The VNC server uses the models: it goes first. */
+	hvh_vnc_destroy(app->vnc);
+#endif
 	/* Models go with the bus, before the monitor whose commands they registered. */
 	hvh_bus_destroy(app->bus);
 	hvh_monitor_destroy(app->monitor);

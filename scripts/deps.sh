@@ -2,8 +2,10 @@
 # Sourced by scripts/run-main.sh and scripts/run-tests.sh.
 
 BUILD_PACKAGES="gcc clang meson ninja-build pkg-config python3 libc6-dev
-libpng-dev libpixman-1-dev libjson-c-dev libdrm-dev"
-TEST_PACKAGES="g++ clang-format libclang-rt-14-dev tshark"
+libpng-dev libpixman-1-dev libjson-c-dev libdrm-dev libvncserver-dev"
+TEST_PACKAGES="g++ clang-format libclang-rt-14-dev tshark
+libinput-dev libudev-dev
+vncsnapshot xvfb tigervnc-viewer x11-apps novnc websockify chromium"
 
 # install_missing PKG...: apt-get installs the packages dpkg does not report as installed.
 install_missing()

@@ -25,7 +25,8 @@ if [ -x "$build/demos/hvdemo" ]; then
     guest=("$build/demos/hvdemo")
 fi
 
-"$build/hvhost/hvhost" --vmbus "$HVDISPLAY_VMBUS" --monitor "$HVDISPLAY_MONITOR" "$@" &
+"$build/hvhost/hvhost" --vmbus "$HVDISPLAY_VMBUS" --monitor "$HVDISPLAY_MONITOR" \
+    --vnc 127.0.0.1:5900 "$@" &
 host=$!
 trap 'kill $host ${guestpid:-} 2>/dev/null; wait' EXIT INT TERM
 # The guest retries until the host listens; the monitor's wait tells when it is connected.
@@ -39,6 +40,7 @@ hvhost is running (pid $host) with guest: ${guest[*]:-none}
   monitor:     $HVDISPLAY_MONITOR
   screenshot:  scripts/hvmon screenshot /tmp/screen.png
   stats:       scripts/hvmon stats
+  screen:      any VNC viewer on 127.0.0.1:5900 (e.g. vncviewer 127.0.0.1::5900)
 Ctrl+C stops everything.
 MSG
 wait $host

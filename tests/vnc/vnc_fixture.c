@@ -1,0 +1,200 @@
+/* The VNC tests' fixture (vnc_fixture.h). */
+#include "vnc_fixture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct json_object *vnc_fixture_cmd(struct vnc_fixture *f, const char *line)
+{
+	return hvhost_harness_cmd(f->h, line);
+}
+
+bool vnc_fixture_ok(struct vnc_fixture *f, const char *line)
+{
+	struct json_object *r = vnc_fixture_cmd(f, line), *ok = NULL;
+	bool good = r && json_object_object_get_ex(r, "ok", &ok) && json_object_get_boolean(ok);
+	if (!good)
+		NOTE("%s -> %s", line, r ? json_object_to_json_string(r) : "(no reply)");
+	json_object_put(r);
+	return good;
+}
+
+int64_t vnc_fixture_get(struct vnc_fixture *f, const char *cmd, const char *key1, const char *key2)
+{
+	char line[128];
+	snprintf(line, sizeof(line), "{\"cmd\":\"%s\"}", cmd);
+	struct json_object *r = vnc_fixture_cmd(f, line), *v = NULL;
+	int64_t n = -1;
+	if (r && json_object_object_get_ex(r, key1, &v) &&
+		(!key2 || json_object_object_get_ex(v, key2, &v)))
+		n = json_object_get_int64(v);
+	json_object_put(r);
+	return n;
+}
+
+const char *vnc_fixture_guest_line(struct vnc_fixture *f)
+{
+	int64_t end = now_ms() + HVHOST_HARNESS_TIMEOUT_MS;
+	for (;;) {
+		char *nl = memchr(f->buf, '\n', f->buf_len);
+		if (nl) {
+			size_t n = (size_t)(nl - f->buf);
+			snprintf(f->line, sizeof(f->line), "%.*s", (int)n, f->buf);
+			memmove(f->buf, nl + 1, f->buf_len - n - 1);
+			f->buf_len -= n + 1;
+			return f->line;
+		}
+		struct pollfd pfd = { .fd = f->guest_out, .events = POLLIN };
+		int64_t left = end - now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		ssize_t n =
+			read(f->guest_out, f->buf + f->buf_len, sizeof(f->buf) - f->buf_len - 1);
+		if (n <= 0)
+			break;
+		f->buf_len += (size_t)n;
+	}
+	NOTE("no line from the guest");
+	return NULL;
+}
+
+static int start_guest(struct vnc_fixture *f, const char *const *args)
+{
+	const char *exe = getenv("VNC_GUEST");
+	if (!exe)
+		return -ENOENT;
+	int in[2], out[2];
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		return -errno;
+	const char *argv[16] = { exe, hvhost_harness_vmbus_path(f->h) };
+	for (int i = 0; args[i] && i < 13; i++)
+		argv[2 + i] = args[i];
+	f->guest = fork();
+	if (f->guest == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execv(exe, (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	f->guest_in = in[1];
+	f->guest_out = out[0];
+	const char *line = vnc_fixture_guest_line(f);
+	if (!line || strcmp(line, "ready") != 0)
+		return -ECHILD;
+	return vnc_fixture_ok(f, "{\"cmd\":\"wait\",\"what\":\"quiet\",\"ms\":300}") ? 0
+										     : -ETIMEDOUT;
+}
+
+int vnc_fixture_start(
+	struct vnc_fixture *f, const char *const *hvhost_args, const char *const *guest_args)
+{
+	*f = (struct vnc_fixture){ .guest = -1, .guest_in = -1, .guest_out = -1 };
+	if (!getenv("VNC_GUEST"))
+		return -ENOENT;
+	const char *argv[32] = { "--vnc", "127.0.0.1:0" };
+	for (int i = 0; hvhost_args && hvhost_args[i] && i < 29; i++)
+		argv[2 + i] = hvhost_args[i];
+	int ret = hvhost_harness_start(&f->h, argv);
+	if (ret < 0)
+		return ret;
+	f->port = (int)vnc_fixture_get(f, "vnc", "port", NULL);
+	if (f->port <= 0)
+		return -EPROTO;
+	return guest_args ? start_guest(f, guest_args) : 0;
+}
+
+int vnc_fixture_stop(struct vnc_fixture *f)
+{
+	if (f->guest_in >= 0)
+		close(f->guest_in);
+	if (f->guest > 0) {
+		kill(f->guest, SIGTERM);
+		waitpid(f->guest, NULL, 0);
+	}
+	if (f->guest_out >= 0)
+		close(f->guest_out);
+	int status = f->h ? hvhost_harness_stop(f->h) : -1;
+	hvhost_harness_destroy(f->h);
+	*f = (struct vnc_fixture){ .guest = -1, .guest_in = -1, .guest_out = -1 };
+	return status;
+}
+
+const char *vnc_fixture_screenshot(struct vnc_fixture *f, const char *name)
+{
+	static char path[512];
+	snprintf(path, sizeof(path), "%s", hvhost_harness_path(f->h, name));
+	char line[700];
+	snprintf(line, sizeof(line), "{\"cmd\":\"screenshot\",\"path\":\"%s\",\"cursor\":false}",
+		path);
+	return vnc_fixture_ok(f, line) ? path : NULL;
+}
+
+bool vnc_have(const char *program)
+{
+	const char *path = getenv("PATH");
+	char buf[512];
+	while (path && *path) {
+		const char *colon = strchr(path, ':');
+		int n = colon ? (int)(colon - path) : (int)strlen(path);
+		snprintf(buf, sizeof(buf), "%.*s/%s", n, path, program);
+		if (access(buf, X_OK) == 0)
+			return true;
+		path = colon ? colon + 1 : NULL;
+	}
+	return false;
+}
+
+int vnc_run(const char *const *argv, const char *log_path, int timeout_ms)
+{
+	if (!vnc_have(argv[0]))
+		return -ENOENT;
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int fd = log_path ? open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644) : 2;
+		dup2(fd, 1);
+		dup2(fd, 2);
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		setpgid(0, 0);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	/* A pidfd turns the child's end into something poll() waits for. */
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	if (pidfd < 0 || poll(&pfd, 1, timeout_ms) <= 0) {
+		NOTE("%s did not finish in %d ms: killed", argv[0], timeout_ms);
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	int status;
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
