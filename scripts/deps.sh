@@ -2,10 +2,15 @@
 # Sourced by scripts/run-main.sh and scripts/run-tests.sh.
 
 BUILD_PACKAGES="gcc clang meson ninja-build pkg-config python3 libc6-dev
-libpng-dev libpixman-1-dev libjson-c-dev libdrm-dev libvncserver-dev"
+libpng-dev libpixman-1-dev libjson-c-dev libdrm-dev libvncserver-dev
+libvterm-dev libfreetype-dev fonts-dejavu-core libxkbcommon-dev xkb-data"
 TEST_PACKAGES="g++ clang-format libclang-rt-14-dev tshark
 libinput-dev libudev-dev
-vncsnapshot xvfb tigervnc-viewer x11-apps novnc websockify chromium"
+vncsnapshot xvfb tigervnc-viewer x11-apps novnc websockify chromium
+libyuv-dev libswscale-dev"
+# The vm suite (tests/vm): QEMU, Debian's kernel, and what the initramfs takes from this machine.
+VM_PACKAGES="qemu-system-x86 linux-image-amd64 busybox-static udev kmscon cpio
+fonts-dejavu-core xkb-data"
 
 # install_missing PKG...: apt-get installs the packages dpkg does not report as installed.
 install_missing()
