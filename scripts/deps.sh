@@ -3,9 +3,10 @@
 
 BUILD_PACKAGES="gcc clang meson ninja-build pkg-config python3 libc6-dev
 libpng-dev libpixman-1-dev libjson-c-dev libdrm-dev libvncserver-dev
-libvterm-dev libfreetype-dev fonts-dejavu-core libxkbcommon-dev xkb-data"
+libvterm-dev libfreetype-dev fonts-dejavu-core libxkbcommon-dev xkb-data
+libinput-dev libudev-dev"
 TEST_PACKAGES="g++ clang-format libclang-rt-14-dev tshark
-libinput-dev libudev-dev
+xterm
 vncsnapshot xvfb tigervnc-viewer x11-apps novnc websockify chromium
 libyuv-dev libswscale-dev"
 # The vm suite (tests/vm): QEMU, Debian's kernel, and what the initramfs takes from this machine.

@@ -9,6 +9,8 @@ set -u
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 install_missing $BUILD_PACKAGES $TEST_PACKAGES || exit 1
+# Without them the vm suite skips, saying what is missing: no reason to stop here.
+install_missing $VM_PACKAGES || echo "warning: VM packages not installed: the vm suite will skip"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 extra=build/extra-results.tap
@@ -42,6 +44,13 @@ if setup build/gcc gcc; then
     run_suite build/gcc
 else
     result fail build-gcc-werror
+fi
+
+if [ -f build/gcc/build.ninja ]; then
+    # The vm suite (QEMU, TCG): not in the default run, one guest at a time, its own log.
+    meson test -C build/gcc --suite vm --num-processes 1 --logbase vmlog --print-errorlogs \
+        >build/gcc.vm.log 2>&1
+    grep -E '^ *[0-9]+/[0-9]+ ' build/gcc.vm.log | sed 's|^|[build/gcc vm] |'
 fi
 
 if setup build/asan gcc -Db_sanitize=address,undefined -Db_lundef=false; then
@@ -86,4 +95,4 @@ else
     result fail code-map-current
 fi
 
-exec python3 scripts/tap-summary.py "$extra" build/gcc build/asan
+exec python3 scripts/tap-summary.py "$extra" build/gcc build/asan build/gcc/meson-logs/vmlog.json

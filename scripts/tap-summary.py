@@ -2,7 +2,8 @@
 """Counts test cases across builds and prints "N passed, N failed" as the last line.
 
 Arguments: a file of extra results ("ok NAME" / "fail NAME" lines), then build directories whose
-meson-logs/testlog.json hold TAP output. A case is identified by test program and case name; it
+meson-logs/testlog.json hold TAP output, or such JSON logs named directly (a suite run with its
+own --logbase, as the vm suite is). A case is identified by test program and case name; it
 passes only if it passed (or was skipped) in every build that ran it. A program that crashed or
 timed out without reporting its cases counts as one failed case of its own.
 """
@@ -22,7 +23,7 @@ def main():
         if name:
             cases.setdefault(name, []).append("pass" if word == "ok" else "fail")
     for build in builds:
-        path = os.path.join(build, "meson-logs", "testlog.json")
+        path = build if build.endswith(".json") else os.path.join(build, "meson-logs", "testlog.json")
         if not os.path.exists(path):
             cases.setdefault(f"{build}: no test log", []).append("fail")
             continue
