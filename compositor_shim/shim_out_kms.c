@@ -473,6 +473,19 @@ static int setup(struct kms_output *k, const struct shim_kms_options *opts)
 	ret = kms_select(&k->dev, opts->connector, opts->width, opts->height, &k->sel);
 	if (ret < 0)
 		return ret;
+	/*
+	 * Atomic without FB_DAMAGE_CLIPS on the primary plane (virtio-gpu before Linux 6.4, seen on
+	 * Debian 12's 6.1) flips whole buffers: the driver must assume everything changed and
+	 * flushes the full screen every frame. One buffer with DirtyFB keeps the damage exact,
+	 * because the kernel turns DirtyFB clips into plane damage itself. hyperv_drm has the
+	 * property, so the atomic path stays on Hyper-V.
+	 */
+	if (k->dev.atomic && !k->sel.damage_clips) {
+		log_info("%s: the primary plane has no FB_DAMAGE_CLIPS; using SetCrtc + DirtyFB so "
+			 "only damage is flushed",
+			k->sel.connector->name);
+		k->dev.atomic = false;
+	}
 	k->saved = *k->sel.crtc;
 	struct shim_mode modes[KMS_MAX_MODES];
 	int n = kms_modes(k->sel.connector, modes, KMS_MAX_MODES);
