@@ -64,7 +64,7 @@ fi
 if setup build/clang clang -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false; then
     result ok build-clang-werror
     for f in build/clang/fuzz/fuzz_*; do
-        [ -x "$f" ] || continue
+        [ -f "$f" ] && [ -x "$f" ] || continue # not the fuzz_*.p object directories
         name=${f##*/fuzz_}
         work=build/fuzz-work/$name
         rm -rf "$work" && mkdir -p "$work"
