@@ -1,0 +1,255 @@
+/*
+ * hvcon: the console program. Options, wiring, the loop.
+ *
+ * For now it has one output: --headless runs a command on a pty, parses everything it writes
+ * until it exits, and writes a PNG of the final screen. The shim (Hyper-V synthetic video) and
+ * KMS outputs, with keyboard input from input_hv or libinput, come with the compositor_shim
+ * wiring; the pieces they need are in lib fbc (fbc_console.h, fbc_keymap.h).
+ */
+#define LOG_MODULE "hvcon"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "fbc_console.h"
+#include "fbc_png.h"
+#include "fbc_pty.h"
+#include "fbc_term.h"
+#include "log.h"
+#include "loop.h"
+
+#define MAX_FALLBACKS 8
+
+struct options {
+	bool headless;
+	const char *output;
+	int width, height;
+	const char *font;
+	const char *fallbacks[MAX_FALLBACKS];
+	size_t n_fallbacks;
+	int font_size;
+	long scrollback;
+	const char *term;
+	bool restart;
+	struct fbc_keymap_config xkb; // for the display outputs; headless has no keyboard
+	char **argv;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hvcon [options] [--] [command [args...]]\n"
+		"Runs the user's shell (or command) on a terminal.\n\n"
+		"  --headless           no display: run the command to its end, write a PNG\n"
+		"  --output FILE        PNG of the final screen (headless; default hvcon.png)\n"
+		"  --size WxH           screen size in pixels (headless; default 1024x768)\n"
+		"  --font PATH          monospace TTF/OTF (default DejaVu Sans Mono)\n"
+		"  --font-size PX       pixel size (default: from the screen size)\n"
+		"  --font-fallback PATH font for characters the main one lacks (repeatable)\n"
+		"  --scrollback LINES   history length (default %d)\n"
+		"  --term NAME          TERM for the child (default xterm-256color)\n"
+		"  --restart            start the shell again when it exits\n"
+		"  --xkb-layout L, --xkb-variant V, --xkb-options O, --xkb-model M\n"
+		"                       keyboard (default: $XKB_DEFAULT_*, else us)\n"
+		"  --help\n",
+		FBC_TERM_DEFAULT_SCROLLBACK);
+}
+
+enum {
+	OPT_HEADLESS = 256,
+	OPT_OUTPUT,
+	OPT_SIZE,
+	OPT_FONT,
+	OPT_FONT_SIZE,
+	OPT_FONT_FALLBACK,
+	OPT_SCROLLBACK,
+	OPT_TERM,
+	OPT_RESTART,
+	OPT_XKB_LAYOUT,
+	OPT_XKB_VARIANT,
+	OPT_XKB_OPTIONS,
+	OPT_XKB_MODEL,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{ "headless", no_argument, NULL, OPT_HEADLESS },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "font", required_argument, NULL, OPT_FONT },
+	{ "font-size", required_argument, NULL, OPT_FONT_SIZE },
+	{ "font-fallback", required_argument, NULL, OPT_FONT_FALLBACK },
+	{ "scrollback", required_argument, NULL, OPT_SCROLLBACK },
+	{ "term", required_argument, NULL, OPT_TERM },
+	{ "restart", no_argument, NULL, OPT_RESTART },
+	{ "xkb-layout", required_argument, NULL, OPT_XKB_LAYOUT },
+	{ "xkb-variant", required_argument, NULL, OPT_XKB_VARIANT },
+	{ "xkb-options", required_argument, NULL, OPT_XKB_OPTIONS },
+	{ "xkb-model", required_argument, NULL, OPT_XKB_MODEL },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ 0 },
+};
+
+static bool parse_number(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_option(struct options *o, int opt, const char *arg)
+{
+	long v;
+	switch (opt) {
+	case OPT_HEADLESS:
+		o->headless = true;
+		return true;
+	case OPT_OUTPUT:
+		o->output = arg;
+		return true;
+	case OPT_SIZE:
+		return sscanf(arg, "%dx%d", &o->width, &o->height) == 2 && o->width >= 8 &&
+			o->height >= 8 && o->width <= 16384 && o->height <= 16384;
+	case OPT_FONT:
+		o->font = arg;
+		return true;
+	case OPT_FONT_SIZE:
+		if (!parse_number(arg, 6, 200, &v))
+			return false;
+		o->font_size = (int)v;
+		return true;
+	case OPT_FONT_FALLBACK:
+		if (o->n_fallbacks == MAX_FALLBACKS)
+			return false;
+		o->fallbacks[o->n_fallbacks++] = arg;
+		return true;
+	case OPT_SCROLLBACK:
+		return parse_number(arg, 1, 1000000, &o->scrollback);
+	case OPT_TERM:
+		o->term = arg;
+		return true;
+	case OPT_RESTART:
+		o->restart = true;
+		return true;
+	case OPT_XKB_LAYOUT:
+		o->xkb.layout = arg;
+		return true;
+	case OPT_XKB_VARIANT:
+		o->xkb.variant = arg;
+		return true;
+	case OPT_XKB_OPTIONS:
+		o->xkb.options = arg;
+		return true;
+	case OPT_XKB_MODEL:
+		o->xkb.model = arg;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* 0 to run, 1 to exit successfully (--help), 2 on a usage error. */
+static int parse_args(struct options *o, int argc, char **argv)
+{
+	*o = (struct options){ .output = "hvcon.png", .width = 1024, .height = 768 };
+	int opt;
+	while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			usage(stdout);
+			return 1;
+		}
+		if (!parse_option(o, opt, optarg)) {
+			fprintf(stderr, "hvcon: bad option or value (see --help)\n");
+			return 2;
+		}
+	}
+	o->argv = optind < argc ? &argv[optind] : NULL;
+	return 0;
+}
+
+/* TERM: what was asked for, else the best entry this system has. */
+static const char *pick_term(const char *wanted)
+{
+	if (wanted)
+		return wanted;
+	static const char *const candidates[] = { "xterm-256color", "xterm", "vt220" };
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(*candidates); i++)
+		if (fbc_terminfo_exists(candidates[i]))
+			return candidates[i];
+	log_warn("no terminfo entry for xterm-256color, xterm or vt220: using xterm-256color");
+	return candidates[0];
+}
+
+static int exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+static int run_headless(const struct options *o)
+{
+	pixman_image_t *image =
+		pixman_image_create_bits(PIXMAN_x8r8g8b8, o->width, o->height, NULL, 0);
+	if (!image)
+		return 1;
+	struct fbc_console_config cfg = {
+		.font_path = o->font,
+		.fallbacks = o->n_fallbacks ? o->fallbacks : NULL,
+		.n_fallbacks = o->n_fallbacks,
+		.font_size = o->font_size,
+		.scrollback_lines = (size_t)o->scrollback,
+	};
+	struct fbc_surface surface = { .image = image };
+	struct fbc_console *con;
+	int err = fbc_console_create(&con, &cfg, &surface);
+	if (err) {
+		fprintf(stderr, "hvcon: cannot set up the console: %s\n", strerror(-err));
+		pixman_image_unref(image);
+		return 1;
+	}
+	int code = 1;
+	err = fbc_console_spawn(con, o->argv, pick_term(o->term));
+	int status = err ? err : fbc_console_run_to_exit(con);
+	if (status < 0) {
+		fprintf(stderr, "hvcon: %s\n", strerror(-status));
+		goto out;
+	}
+	fbc_console_render(con, loop_now_ms());
+	err = fbc_png_write(o->output, image);
+	if (err)
+		fprintf(stderr, "hvcon: cannot write %s: %s\n", o->output, strerror(-err));
+	code = err ? 1 : exit_code_of(status);
+out:
+	fbc_console_destroy(con);
+	pixman_image_unref(image);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int r = parse_args(&o, argc, argv);
+	if (r)
+		return r == 1 ? 0 : 2;
+	if (o.headless && o.restart)
+		fprintf(stderr,
+			"hvcon: --restart does nothing with --headless (it would never end)\n");
+	if (!o.headless) {
+		fprintf(stderr,
+			"hvcon: only --headless is available so far: the display outputs "
+			"come with the compositor_shim wiring\n");
+		return 2;
+	}
+	return run_headless(&o);
+}
