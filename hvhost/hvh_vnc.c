@@ -341,6 +341,30 @@ static enum rfbNewClientAction on_new_client(rfbClientPtr cl)
 
 /* ---- the monitor ---- */
 
+/* One object per client: who, how far in, and what it has not taken yet. */
+static json_object *peers_json(const struct hvh_vnc *vnc)
+{
+	json_object *list = json_object_new_array();
+	for (const struct vnc_conn *c = vnc->conns; c && list; c = c->next) {
+		json_object *o = json_object_new_object();
+		if (!o || json_object_array_add(list, o) < 0) {
+			json_object_put(o);
+			json_object_put(list);
+			return NULL;
+		}
+		json_object_object_add(o, "peer", json_object_new_string(c->peer));
+		json_object_object_add(o, "state",
+			json_object_new_string(
+				c->cl ? vnc_rfb_state_to_str(c->rfb.state) : "closing"));
+		json_object_object_add(o, "viewer", json_object_new_boolean(c->viewer));
+		json_object_object_add(o, "queued", json_object_new_int64((int64_t)c->out_len));
+		json_object_object_add(
+			o, "bytes_sent", json_object_new_int64((int64_t)c->bytes_sent));
+		json_object_object_add(o, "updates", json_object_new_int64((int64_t)c->updates));
+	}
+	return list;
+}
+
 static json_object *stats_json(struct hvh_vnc *vnc)
 {
 	const struct vnc_stats *s = &vnc->stats;
@@ -375,6 +399,7 @@ static json_object *stats_json(struct hvh_vnc *vnc)
 		o, "pointer_events", json_object_new_int64((int64_t)s->pointer_events));
 	json_object_object_add(
 		o, "input_dropped", json_object_new_int64((int64_t)s->input_dropped));
+	json_object_object_add(o, "peers", peers_json(vnc));
 	return o;
 }
 
@@ -401,19 +426,27 @@ static bool conn_synced(const struct vnc_conn *c)
 	return !c->viewer || (c->out_len == 0 && !FB_UPDATE_PENDING(c->cl));
 }
 
-/* `vnc_synced`: at least `viewers` viewers and each has been sent the picture as it is. */
+/*
+ * `vnc_synced`: at least `viewers` viewers and each has been sent the picture as it is; with
+ * `peer` ("ADDR:PORT" as the client sees its own end), only that client, so a test can follow
+ * one viewer while another is stuck.
+ */
 static bool check_synced(
 	void *data, const struct hvh_wait_state *w, struct json_object *reply, int64_t *recheck_ms)
 {
 	struct hvh_vnc *vnc = data;
+	const char *peer = hvh_cmd_get_string(w->args, "peer", NULL);
 	if (vnc->viewers < (unsigned)hvh_cmd_get_int(w->args, "viewers", 1) ||
 		pixman_region32_not_empty(&vnc->damage) || loop_timer_armed(vnc->pump_timer))
 		return false;
+	bool found = !peer;
 	for (const struct vnc_conn *c = vnc->conns; c; c = c->next) {
-		if (!conn_synced(c))
+		bool mine = !peer || strcmp(c->peer, peer) == 0;
+		if (mine && !conn_synced(c))
 			return false;
+		found |= mine && c->viewer;
 	}
-	return true;
+	return found;
 }
 
 static bool check_viewers(
@@ -425,6 +458,7 @@ static bool check_viewers(
 
 static const struct hvh_cmd_arg synced_args[] = {
 	{ "viewers", HVH_ARG_INT, false, 0, HVH_VNC_MAX_CLIENTS },
+	{ "peer", HVH_ARG_STRING, false, 0, 0 },
 	{ NULL, 0, false, 0, 0 },
 };
 static const struct hvh_cmd_arg viewers_args[] = {

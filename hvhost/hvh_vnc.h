@@ -61,8 +61,9 @@ void hvh_vnc_addr_to_str(const struct sockaddr_storage *addr, char *buf, size_t 
 
 /*
  * Listens on cfg->listen and serves the registered video model's picture (a black 1024x768
- * without one), the keyboard and mouse models' input, and the monitor's `vnc` command and
- * `vnc_viewers` / `vnc_synced` waits. -EACCES for a non-loopback address without a password
+ * without one), the keyboard and mouse models' input, and the monitor's `vnc` command (counters
+ * and a `peers` list: each client's address, state, bytes queued and sent) and `vnc_viewers` /
+ * `vnc_synced` waits (`vnc_synced` with `peer` follows one client only). -EACCES for a non-loopback address without a password
  * file (logged), -EINVAL for a bad configuration or password file, or the socket's error.
  * cfg's strings are borrowed for the server's life.
  */

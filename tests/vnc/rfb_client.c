@@ -7,12 +7,17 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <rfb/rfbproto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "test.h"
+
+const struct rfb_format rfb_format_rgb888 = {
+	.bpp = 32, .depth = 24, .max = { 255, 255, 255 }, .shift = { 16, 8, 0 }
+};
 
 static int read_exact(struct rfb_client *c, void *buf, size_t len, int timeout_ms)
 {
@@ -34,6 +39,7 @@ static int read_exact(struct rfb_client *c, void *buf, size_t len, int timeout_m
 		}
 		p += n;
 		len -= (size_t)n;
+		c->bytes_read += (uint64_t)n;
 	}
 	return 0;
 }
@@ -75,7 +81,10 @@ static void put32(uint8_t *p, uint32_t v)
 
 int rfb_client_connect(struct rfb_client *c, int port)
 {
-	*c = (struct rfb_client){ .fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) };
+	*c = (struct rfb_client){
+		.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
+		.pf = rfb_format_rgb888,
+	};
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
@@ -152,7 +161,7 @@ int rfb_client_handshake(
 		read_exact(c, type, 4, RFB_CLIENT_TIMEOUT_MS);
 		return read_reason(c);
 	}
-	int ret = rfb_client_send(c, "RFB 003.008\n", 12);
+	int ret = c->version_sent ? 0 : rfb_client_send(c, "RFB 003.008\n", 12);
 	if (ret == 0)
 		ret = security(c, password);
 	uint8_t shared = 1;
@@ -160,14 +169,20 @@ int rfb_client_handshake(
 		ret = rfb_client_send(c, &shared, 1);
 	if (ret == 0)
 		ret = server_init(c);
-	/* 32 bpp, depth 24, little-endian, true colour, 0x00RRGGBB. */
-	uint8_t pf[20] = { 0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0 };
+	uint8_t pf[20] = { 0, 0, 0, 0, c->pf.bpp, c->pf.depth, c->pf.big_endian, 1 };
+	for (int i = 0; i < 3; i++) {
+		put16(pf + 8 + 2 * i, c->pf.max[i]);
+		pf[14 + i] = c->pf.shift[i];
+	}
 	if (ret == 0)
 		ret = rfb_client_send(c, pf, sizeof(pf));
 	uint8_t enc[4 + 4 * 16] = { 2, 0 };
 	put16(enc + 2, (uint16_t)n_encodings);
-	for (size_t i = 0; i < n_encodings && i < 16; i++)
+	for (size_t i = 0; i < n_encodings && i < 16; i++) {
 		put32(enc + 4 + 4 * i, (uint32_t)encodings[i]);
+		c->cursor_shapes_listed |=
+			encodings[i] == RFB_ENC_RICH_CURSOR || encodings[i] == RFB_ENC_X_CURSOR;
+	}
 	if (ret == 0)
 		ret = rfb_client_send(c, enc, 4 + 4 * n_encodings);
 	if (ret == 0)
@@ -183,19 +198,46 @@ int rfb_client_request(struct rfb_client *c, bool incremental)
 	return rfb_client_send(c, m, sizeof(m));
 }
 
+uint32_t rfb_format_pixel(const struct rfb_format *pf, uint32_t rgb)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 3; i++) {
+		uint32_t c = rgb >> (16 - 8 * i) & 0xff;
+		v |= (c * pf->max[i] + 127) / 255 << pf->shift[i];
+	}
+	return v;
+}
+
+static uint32_t channel_mask(const struct rfb_format *pf)
+{
+	uint32_t m = 0;
+	for (int i = 0; i < 3; i++)
+		m |= (uint32_t)pf->max[i] << pf->shift[i];
+	return m;
+}
+
 static int raw_rect(struct rfb_client *c, uint16_t x, uint16_t y, uint16_t w, uint16_t h)
 {
 	if ((uint32_t)x + w > c->width || (uint32_t)y + h > c->height) {
 		NOTE("raw rect %ux%u+%u+%u outside %ux%u", w, h, x, y, c->width, c->height);
 		return -EPROTO;
 	}
-	for (uint16_t row = 0; row < h; row++) {
-		uint32_t *dst = c->fb + (size_t)(y + row) * c->width + x;
-		int ret = read_exact(c, dst, (size_t)w * 4, RFB_CLIENT_TIMEOUT_MS);
+	size_t bytes = c->pf.bpp / 8;
+	uint8_t row[65536 * 4];
+	uint32_t mask = channel_mask(&c->pf);
+	for (uint16_t r = 0; r < h; r++) {
+		uint32_t *dst = c->fb + (size_t)(y + r) * c->width + x;
+		int ret = read_exact(c, row, (size_t)w * bytes, RFB_CLIENT_TIMEOUT_MS);
 		if (ret < 0)
 			return ret;
-		for (uint16_t i = 0; i < w; i++)
-			dst[i] = le32toh(dst[i]) & 0xffffff;
+		for (uint16_t i = 0; i < w; i++) {
+			const uint8_t *p = row + i * bytes;
+			uint32_t v = 0;
+			for (size_t b = 0; b < bytes; b++)
+				v |= (uint32_t)p[b]
+					<< (c->pf.big_endian ? 8 * (bytes - 1 - b) : 8 * b);
+			dst[i] = v & mask;
+		}
 	}
 	return 0;
 }
@@ -212,10 +254,11 @@ static int rect(struct rfb_client *c)
 	c->rects++;
 	switch (enc) {
 	case RFB_ENC_RAW:
+		c->fenced |= x == 0 && y == 0 && w == 1 && hh == 1;
 		return raw_rect(c, x, y, w, hh);
 	case RFB_ENC_RICH_CURSOR:
 		c->cursor_shapes++;
-		return skip(c, (size_t)w * hh * 4 + (size_t)(w + 7) / 8 * hh);
+		return skip(c, (size_t)w * hh * (c->pf.bpp / 8) + (size_t)(w + 7) / 8 * hh);
 	case RFB_ENC_X_CURSOR:
 		c->cursor_shapes++;
 		return skip(c, w && hh ? 6 + 2 * (size_t)(w + 7) / 8 * hh : 0);
@@ -297,6 +340,31 @@ int rfb_client_drain(struct rfb_client *c)
 		if (t == 0 && rfb_client_request(c, true) < 0)
 			return -EPIPE;
 	}
+}
+
+int rfb_client_fence(struct rfb_client *c)
+{
+	uint8_t m[10] = { 3, 0, 0, 0, 0, 0, 0, 1, 0, 1 };
+	c->fenced = false;
+	int ret = rfb_client_send(c, m, sizeof(m));
+	while (ret == 0 && !c->fenced) {
+		int t = rfb_client_read(c, RFB_CLIENT_TIMEOUT_MS);
+		ret = t < 0 ? t : 0;
+	}
+	return ret;
+}
+
+const char *rfb_client_peer(const struct rfb_client *c)
+{
+	static char buf[64];
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	if (getsockname(c->fd, (struct sockaddr *)&a, &len) < 0)
+		return "";
+	char ip[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a.sin_addr, ip, sizeof(ip));
+	snprintf(buf, sizeof(buf), "%s:%u", ip, ntohs(a.sin_port));
+	return buf;
 }
 
 int rfb_client_key(struct rfb_client *c, bool down, uint32_t keysym)

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "png_read.h"
+#include "rfb_client.h"
 #include "test.h"
 
 static int64_t now_ms(void)
@@ -52,6 +54,25 @@ int64_t vnc_fixture_get(struct vnc_fixture *f, const char *cmd, const char *key1
 	return n;
 }
 
+int64_t vnc_fixture_get_path(struct vnc_fixture *f, const char *cmd, const char *path)
+{
+	char line[128], key[64];
+	snprintf(line, sizeof(line), "{\"cmd\":\"%s\"}", cmd);
+	struct json_object *r = vnc_fixture_cmd(f, line), *v = r;
+	for (const char *p = path; v && *p;) {
+		size_t n = strcspn(p, ".");
+		snprintf(key, sizeof(key), "%.*s", (int)n, p);
+		if (!json_object_object_get_ex(v, key, &v))
+			v = NULL;
+		p += n + (p[n] == '.');
+	}
+	int64_t n = v ? json_object_get_int64(v) : -1;
+	if (!v)
+		NOTE("%s: no %s", cmd, path);
+	json_object_put(r);
+	return n;
+}
+
 const char *vnc_fixture_guest_line(struct vnc_fixture *f)
 {
 	int64_t end = now_ms() + HVHOST_HARNESS_TIMEOUT_MS;
@@ -76,6 +97,13 @@ const char *vnc_fixture_guest_line(struct vnc_fixture *f)
 	}
 	NOTE("no line from the guest");
 	return NULL;
+}
+
+bool vnc_fixture_guest_send(struct vnc_fixture *f, const char *line)
+{
+	char buf[128];
+	int n = snprintf(buf, sizeof(buf), "%s\n", line);
+	return n > 0 && (size_t)n < sizeof(buf) && write(f->guest_in, buf, (size_t)n) == n;
 }
 
 static int start_guest(struct vnc_fixture *f, const char *const *args)
@@ -104,6 +132,11 @@ static int start_guest(struct vnc_fixture *f, const char *const *args)
 	const char *line = vnc_fixture_guest_line(f);
 	if (!line || strcmp(line, "ready") != 0)
 		return -ECHILD;
+	/* An animated guest never settles. */
+	for (int i = 0; args[i]; i++) {
+		if (strcmp(args[i], "--anim") == 0)
+			return 0;
+	}
 	return vnc_fixture_ok(f, "{\"cmd\":\"wait\",\"what\":\"quiet\",\"ms\":300}") ? 0
 										     : -ETIMEDOUT;
 }
@@ -136,20 +169,31 @@ int vnc_fixture_stop(struct vnc_fixture *f)
 	}
 	if (f->guest_out >= 0)
 		close(f->guest_out);
+	hvhost_conn_close(f->waiter);
 	int status = f->h ? hvhost_harness_stop(f->h) : -1;
 	hvhost_harness_destroy(f->h);
 	*f = (struct vnc_fixture){ .guest = -1, .guest_in = -1, .guest_out = -1 };
 	return status;
 }
 
-const char *vnc_fixture_screenshot(struct vnc_fixture *f, const char *name)
+static const char *screenshot(struct vnc_fixture *f, const char *name, bool cursor)
 {
 	static char path[512];
 	snprintf(path, sizeof(path), "%s", hvhost_harness_path(f->h, name));
 	char line[700];
-	snprintf(line, sizeof(line), "{\"cmd\":\"screenshot\",\"path\":\"%s\",\"cursor\":false}",
-		path);
+	snprintf(line, sizeof(line), "{\"cmd\":\"screenshot\",\"path\":\"%s\",\"cursor\":%s}", path,
+		cursor ? "true" : "false");
 	return vnc_fixture_ok(f, line) ? path : NULL;
+}
+
+const char *vnc_fixture_screenshot(struct vnc_fixture *f, const char *name)
+{
+	return screenshot(f, name, false);
+}
+
+const char *vnc_fixture_screenshot_cursor(struct vnc_fixture *f, const char *name)
+{
+	return screenshot(f, name, true);
 }
 
 bool vnc_have(const char *program)
@@ -197,4 +241,76 @@ int vnc_run(const char *const *argv, const char *log_path, int timeout_ms)
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Reads c's messages (asking for more after each update) until the waiter's reply comes. */
+static int read_until_reply(struct vnc_fixture *f, struct rfb_client *c)
+{
+	int64_t end = now_ms() + HVHOST_HARNESS_TIMEOUT_MS;
+	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = hvhost_conn_fd(f->waiter), .events = POLLIN },
+			{ .fd = c->fd, .events = POLLIN },
+		};
+		int64_t left = end - now_ms();
+		if (left <= 0 || poll(fds, 2, (int)left) <= 0) {
+			NOTE("vnc_synced for %s: no answer", rfb_client_peer(c));
+			return -ETIMEDOUT;
+		}
+		if (fds[0].revents)
+			break;
+		int t = rfb_client_read(c, RFB_CLIENT_TIMEOUT_MS);
+		if (t < 0)
+			return t;
+		if (t == 0 && rfb_client_request(c, true) < 0)
+			return -EPIPE;
+	}
+	struct json_object *r = hvhost_conn_read(f->waiter), *ok = NULL;
+	bool good = r && json_object_object_get_ex(r, "ok", &ok) && json_object_get_boolean(ok);
+	if (!good)
+		NOTE("vnc_synced -> %s", r ? json_object_to_json_string(r) : "(nothing)");
+	json_object_put(r);
+	return good ? 0 : -EPROTO;
+}
+
+int vnc_fixture_sync(struct vnc_fixture *f, struct rfb_client *c)
+{
+	if (!f->waiter && !(f->waiter = hvhost_harness_connect(f->h)))
+		return -EIO;
+	char line[160];
+	snprintf(line, sizeof(line), "{\"cmd\":\"wait\",\"what\":\"vnc_synced\",\"peer\":\"%s\"}\n",
+		rfb_client_peer(c));
+	/* Whatever it asked for before may still be owed: ask for more so the server can send. */
+	int ret = rfb_client_request(c, true);
+	if (ret == 0)
+		ret = hvhost_conn_send(f->waiter, line, strlen(line));
+	if (ret == 0)
+		ret = read_until_reply(f, c);
+	return ret == 0 ? rfb_client_fence(c) : ret;
+}
+
+long vnc_fixture_diff(struct vnc_fixture *f, const struct rfb_client *c, const char *name)
+{
+	const char *shot = screenshot(f, name, !c->cursor_shapes_listed);
+	struct png_image_rgb want = { 0 };
+	if (!shot || png_read_rgb(shot, &want) < 0)
+		return -1;
+	long diff = -1;
+	if (want.width == c->width && want.height == c->height) {
+		diff = 0;
+		for (uint32_t y = 0; y < want.height; y++) {
+			for (uint32_t x = 0; x < want.width; x++) {
+				uint32_t w =
+					rfb_format_pixel(&c->pf, png_image_rgb_at(&want, x, y));
+				uint32_t g = c->fb[(size_t)y * c->width + x];
+				if (w != g && diff++ == 0)
+					NOTE("first difference at %u,%u: want %06x, got %06x", x, y,
+						w, g);
+			}
+		}
+	} else {
+		NOTE("client %ux%u, screen %ux%u", c->width, c->height, want.width, want.height);
+	}
+	png_image_rgb_free(&want);
+	return diff;
 }

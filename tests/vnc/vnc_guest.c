@@ -7,12 +7,17 @@
  *             line "ev TYPE CODE VALUE" on stdout.
  * It prints "ready" once the picture is committed (and the input devices are up), then runs
  * until stdin closes or the host goes away. A FEATURE_CHANGE makes the driver send everything
- * again by itself.
+ * again by itself. Lines on stdin: "mode WxH" switches to that mode with the pattern drawn
+ * anew and prints "mode WxH" once it is committed; "shift N" draws the pattern N pixels to the
+ * left (vnc_guest_pattern(x + N, y)), commits it whole and prints "shift N"; "still" stops
+ * --anim and prints "still"; "cursor X Y" shows a 16x16 arrow, opaque pixels and clear ones
+ * only, with its tip at (X, Y), and prints "cursor X Y".
  *
  * Usage: vnc_guest VMBUS_SOCKET [--anim] [--input] [--mode WxH]
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +37,14 @@
 struct guest {
 	struct vmb_bus *bus;
 	struct svd_device *dev;
-	struct svd_fb *fb;
+	struct svd_fb *fb, *cursor;
 	struct svd_atomic_state state;
 	struct hvi_device *kbd, *mouse;
 	int timer;
 	uint32_t frame;
+	uint32_t shift; // of the pattern, in pixels
+	char cmd[64];   // a stdin line so far
+	size_t cmd_len;
 };
 
 static void die(const char *what, int err)
@@ -52,7 +60,7 @@ static void draw(struct guest *g)
 	for (uint32_t y = 0; y < g->state.mode.height; y++) {
 		uint32_t *row = (uint32_t *)(void *)(data + (size_t)y * pitch);
 		for (uint32_t x = 0; x < g->state.mode.width; x++)
-			row[x] = vnc_guest_pattern(x, y);
+			row[x] = vnc_guest_pattern(x + g->shift, y);
 	}
 }
 
@@ -121,6 +129,105 @@ static void setup(struct guest *g, const char *path, uint32_t w, uint32_t h, boo
 		hvi_device_set_screen(g->mouse, w, h);
 }
 
+/* The same framebuffer redrawn: no clips would mean nothing changed (svd.h). */
+static void commit_all(struct guest *g)
+{
+	const struct svd_rect all = { 0, 0, (int32_t)g->state.mode.width,
+		(int32_t)g->state.mode.height };
+	g->state.damage = &all;
+	g->state.damage_count = 1;
+	int ret = svd_atomic_commit(g->dev, &g->state);
+	g->state.damage = NULL;
+	g->state.damage_count = 0;
+	if (ret < 0)
+		die("commit", ret);
+}
+
+/* Premultiplied ARGB: a white arrow outlined in black, clear around it. */
+static void set_cursor(struct guest *g, int32_t x, int32_t y)
+{
+	if (!g->cursor) {
+		int ret =
+			svd_fb_create(&g->cursor, g->dev, 16, 16, SVD_FORMAT_ARGB8888, 0, 0, NULL);
+		if (ret < 0)
+			die("svd_fb_create", ret);
+		uint8_t *data = svd_fb_data(g->cursor);
+		for (uint32_t cy = 0; cy < 16; cy++) {
+			uint32_t *row = (uint32_t *)(void *)(data + cy * svd_fb_pitch(g->cursor));
+			for (uint32_t cx = 0; cx < 16; cx++)
+				row[cx] = cx > cy                         ? 0
+					: cx == 0 || cx == cy || cy == 15 ? 0xff000000
+									  : 0xffffffff;
+		}
+		g->state.cursor_fb = g->cursor;
+	}
+	g->state.cursor_x = x;
+	g->state.cursor_y = y;
+	int ret = svd_atomic_commit(g->dev, &g->state);
+	if (ret < 0)
+		die("commit", ret);
+	printf("cursor %d %d\n", x, y);
+	fflush(stdout);
+}
+
+static void set_mode(struct guest *g, uint32_t w, uint32_t h)
+{
+	struct svd_fb *fb;
+	int ret = svd_fb_create(&fb, g->dev, w, h, SVD_FORMAT_XRGB8888, 0, 0, NULL);
+	if (ret < 0)
+		die("svd_fb_create", ret);
+	svd_fb_unref(g->fb);
+	g->fb = fb;
+	g->state.mode = (struct svd_mode){ w, h, false };
+	g->state.primary_fb = fb;
+	draw(g);
+	if ((ret = svd_atomic_commit(g->dev, &g->state)) < 0)
+		die("commit", ret);
+	if (g->mouse)
+		hvi_device_set_screen(g->mouse, w, h);
+	printf("mode %ux%u\n", w, h);
+	fflush(stdout);
+}
+
+/* A command line from the test; false at the end of stdin. */
+static bool read_command(struct guest *g)
+{
+	ssize_t n = read(0, g->cmd + g->cmd_len, sizeof(g->cmd) - 1 - g->cmd_len);
+	if (n <= 0)
+		return n < 0 && errno == EINTR;
+	g->cmd_len += (size_t)n;
+	g->cmd[g->cmd_len] = '\0';
+	char *nl;
+	while ((nl = strchr(g->cmd, '\n'))) {
+		*nl = '\0';
+		unsigned w, h;
+		if (sscanf(g->cmd, "mode %ux%u", &w, &h) == 2) {
+			set_mode(g, w, h);
+		} else if (sscanf(g->cmd, "shift %u", &w) == 1) {
+			g->shift = w;
+			draw(g);
+			commit_all(g);
+			printf("shift %u\n", w);
+			fflush(stdout);
+		} else if (sscanf(g->cmd, "cursor %u %u", &w, &h) == 2) {
+			set_cursor(g, (int32_t)w, (int32_t)h);
+		} else if (strcmp(g->cmd, "still") == 0) {
+			if (g->timer >= 0)
+				close(g->timer);
+			g->timer = -1;
+			printf("still\n");
+			fflush(stdout);
+		} else {
+			die("bad command", EINVAL);
+		}
+		g->cmd_len -= (size_t)(nl + 1 - g->cmd);
+		memmove(g->cmd, nl + 1, g->cmd_len + 1);
+	}
+	if (g->cmd_len == sizeof(g->cmd) - 1)
+		die("command too long", EINVAL);
+	return true;
+}
+
 static void run(struct guest *g)
 {
 	for (;;) {
@@ -134,7 +241,7 @@ static void run(struct guest *g)
 		};
 		if (poll(fds, 6, -1) < 0 && errno != EINTR)
 			die("poll", errno);
-		if (fds[0].revents)
+		if (fds[0].revents && !read_command(g))
 			return; // the test closed our stdin
 		if (fds[1].revents && vmb_bus_dispatch(g->bus) < 0)
 			return; // the host went away
@@ -182,6 +289,7 @@ int main(int argc, char **argv)
 	hvi_device_destroy(g.kbd);
 	hvi_device_destroy(g.mouse);
 	svd_fb_unref(g.fb);
+	svd_fb_unref(g.cursor);
 	svd_device_destroy(g.dev);
 	vmb_bus_destroy(g.bus);
 	if (g.timer >= 0)
