@@ -88,25 +88,11 @@ static struct hvh_device *request_device(
 
 /* ---- stats ---- */
 
-static int put(struct json_object *obj, const char *key, struct json_object *val)
-{
-	if (!val || json_object_object_add(obj, key, val) < 0) {
-		json_object_put(val);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int put_int(struct json_object *obj, const char *key, uint64_t v)
-{
-	return put(obj, key, json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v));
-}
-
 static struct json_object *counters_to_json(const struct counter_set *set)
 {
 	struct json_object *obj = json_object_new_object();
 	for (size_t i = 0; obj && i < counter_count(set); i++) {
-		if (put_int(obj, counter_name_at(set, i), counter_value_at(set, i)) < 0) {
+		if (hvh_cmd_put_uint(obj, counter_name_at(set, i), counter_value_at(set, i)) < 0) {
 			json_object_put(obj);
 			return NULL;
 		}
@@ -123,14 +109,15 @@ static struct json_object *device_defaults(const struct hvh_device *dev)
 	const struct counter_set *rx = dev ? hvh_device_rx(dev) : NULL;
 	const struct counter_set *tx = dev ? hvh_device_tx(dev) : NULL;
 	const struct counter_set *rejects = dev ? hvh_device_rejects(dev) : NULL;
-	int ret = put(obj, "present", json_object_new_boolean(dev != NULL));
-	ret |= put(obj, "open", json_object_new_boolean(dev && hvh_device_is_open(dev)));
-	ret |= put(
+	int ret = hvh_cmd_put(obj, "present", json_object_new_boolean(dev != NULL));
+	ret |= hvh_cmd_put(obj, "open", json_object_new_boolean(dev && hvh_device_is_open(dev)));
+	ret |= hvh_cmd_put(
 		obj, "negotiated", json_object_new_boolean(dev && hvh_device_is_negotiated(dev)));
-	ret |= put(obj, "rx", rx ? counters_to_json(rx) : json_object_new_object());
-	ret |= put(obj, "tx", tx ? counters_to_json(tx) : json_object_new_object());
-	ret |= put(obj, "rejects", rejects ? counters_to_json(rejects) : json_object_new_object());
-	ret |= put_int(obj, "rejects_total", rejects ? counter_total(rejects) : 0);
+	ret |= hvh_cmd_put(obj, "rx", rx ? counters_to_json(rx) : json_object_new_object());
+	ret |= hvh_cmd_put(obj, "tx", tx ? counters_to_json(tx) : json_object_new_object());
+	ret |= hvh_cmd_put(
+		obj, "rejects", rejects ? counters_to_json(rejects) : json_object_new_object());
+	ret |= hvh_cmd_put_uint(obj, "rejects_total", rejects ? counter_total(rejects) : 0);
 	if (ret) {
 		json_object_put(obj);
 		return NULL;
@@ -148,13 +135,13 @@ static int add_device_stats(
 	if (dev && hvh_device_impl(dev)->stats)
 		ret = hvh_device_impl(dev)->stats(hvh_device_model(dev), obj, root);
 	for (size_t i = 0; !dev && spec && spec->int_keys && spec->int_keys[i]; i++)
-		ret |= put_int(obj, spec->int_keys[i], 0);
+		ret |= hvh_cmd_put_uint(obj, spec->int_keys[i], 0);
 	if (ret < 0) {
 		json_object_put(obj);
 		return -ENOMEM;
 	}
 	const char *name = dev ? hvh_device_name(dev) : spec->name;
-	return put(root, name, obj);
+	return hvh_cmd_put(root, name, obj);
 }
 
 /* What vmb_host refused, across guests: an extra key, for tests of broken guests. */
@@ -165,10 +152,10 @@ static struct json_object *vmbus_stats(const struct hvh_bus *bus)
 	struct json_object *obj = json_object_new_object();
 	if (!obj)
 		return NULL;
-	int ret = put_int(obj, "protocol_errors", st.protocol_errors);
-	ret |= put_int(obj, "open_refusals", st.open_refusals);
-	ret |= put_int(obj, "corrupt_rings", st.corrupt_rings);
-	ret |= put_int(obj, "busy_refusals", st.busy_refusals);
+	int ret = hvh_cmd_put_uint(obj, "protocol_errors", st.protocol_errors);
+	ret |= hvh_cmd_put_uint(obj, "open_refusals", st.open_refusals);
+	ret |= hvh_cmd_put_uint(obj, "corrupt_rings", st.corrupt_rings);
+	ret |= hvh_cmd_put_uint(obj, "busy_refusals", st.busy_refusals);
 	if (ret) {
 		json_object_put(obj);
 		return NULL;
@@ -184,12 +171,12 @@ static void on_stats(void *data, struct hvh_request *req, struct json_object *ar
 		hvh_request_fail(req, "out of memory");
 		return;
 	}
-	int ret = put(
+	int ret = hvh_cmd_put(
 		root, "guest_connected", json_object_new_boolean(hvh_bus_guest_connected(b->bus)));
-	ret |= put_int(root, "vmbus_version", hvh_bus_vmbus_version(b->bus));
+	ret |= hvh_cmd_put_uint(root, "vmbus_version", hvh_bus_vmbus_version(b->bus));
 	/* null until the video model says otherwise from its stats callback */
 	ret |= json_object_object_add(root, "mode", NULL) < 0 ? -ENOMEM : 0;
-	ret |= put(root, "vmbus", vmbus_stats(b->bus));
+	ret |= hvh_cmd_put(root, "vmbus", vmbus_stats(b->bus));
 	for (size_t i = 0; i < ARRAY_LEN(spec_devices); i++) {
 		struct hvh_device *dev = hvh_bus_find_device(b->bus, spec_devices[i].name);
 		ret |= add_device_stats(dev, &spec_devices[i], root);
@@ -265,7 +252,7 @@ static bool check_connected(
 	struct hvh_builtin *b = data;
 	if (!hvh_bus_guest_connected(b->bus))
 		return false;
-	put_int(reply, "vmbus_version", hvh_bus_vmbus_version(b->bus));
+	hvh_cmd_put_uint(reply, "vmbus_version", hvh_bus_vmbus_version(b->bus));
 	return true;
 }
 

@@ -342,3 +342,22 @@ int64_t hvh_cmd_get_int(const struct json_object *req, const char *key, int64_t 
 	struct json_object *val = get_typed(req, key, json_type_int);
 	return val ? json_object_get_int64(val) : def;
 }
+
+int hvh_cmd_put(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (!val || json_object_object_add(obj, key, val) < 0) {
+		json_object_put(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int hvh_cmd_put_uint(struct json_object *obj, const char *key, uint64_t v)
+{
+	return hvh_cmd_put(obj, key, json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v));
+}
+
+int hvh_cmd_put_bool(struct json_object *obj, const char *key, bool v)
+{
+	return hvh_cmd_put(obj, key, json_object_new_boolean(v));
+}

@@ -99,4 +99,14 @@ const char *hvh_cmd_get_string(const struct json_object *req, const char *key, c
 bool hvh_cmd_get_bool(const struct json_object *req, const char *key, bool def);
 int64_t hvh_cmd_get_int(const struct json_object *req, const char *key, int64_t def);
 
+/*
+ * Reply builders for command handlers: add a value under key to obj (not NULL). val is owned
+ * by the call: added, or released on failure; a NULL val is the failed allocation of its caller.
+ * 0 or -ENOMEM, after which obj may lack the key but is still whole.
+ */
+int hvh_cmd_put(struct json_object *obj, const char *key, struct json_object *val);
+/* A counter or size, clamped to INT64_MAX (JSON integers are signed 64-bit in json-c). */
+int hvh_cmd_put_uint(struct json_object *obj, const char *key, uint64_t v);
+int hvh_cmd_put_bool(struct json_object *obj, const char *key, bool v);
+
 #endif

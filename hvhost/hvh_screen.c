@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hvh_screenshot.h"
 #include "macros.h"
+#include "png_write.h"
 
 /* Copied rects remembered for show-damage; older ones are forgotten (their outline would be
  * gone soon anyway). */
@@ -40,8 +40,8 @@ struct hvh_screen {
 
 static bool scanout_valid(const struct hvh_scanout *so)
 {
-	return so->width && so->height && so->width <= HVH_SCREENSHOT_MAX_DIM &&
-		so->height <= HVH_SCREENSHOT_MAX_DIM && (so->depth == 32 || so->depth == 16);
+	return so->width && so->height && so->width <= PNG_WRITE_MAX_DIM &&
+		so->height <= PNG_WRITE_MAX_DIM && (so->depth == 32 || so->depth == 16);
 }
 
 static bool scanout_equal(const struct hvh_scanout *a, const struct hvh_scanout *b)

@@ -8,41 +8,20 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hvh_screenshot.h"
 #include "hvh_video_internal.h"
 #include "log.h"
-
-/* ---- json helpers ---- */
-
-static int put(struct json_object *obj, const char *key, struct json_object *val)
-{
-	if (!val || json_object_object_add(obj, key, val) < 0) {
-		json_object_put(val);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int put_int(struct json_object *obj, const char *key, uint64_t v)
-{
-	return put(obj, key, json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v));
-}
-
-static int put_bool(struct json_object *obj, const char *key, bool v)
-{
-	return put(obj, key, json_object_new_boolean(v));
-}
+#include "png_write.h"
 
 static struct json_object *mode_object(const struct hvh_scanout *so)
 {
 	struct json_object *m = json_object_new_object();
 	if (!m)
 		return NULL;
-	int ret = put_int(m, "width", so->width);
-	ret |= put_int(m, "height", so->height);
-	ret |= put_int(m, "pitch", so->pitch);
-	ret |= put_int(m, "offset", so->offset);
-	ret |= put_int(m, "depth", so->depth);
+	int ret = hvh_cmd_put_uint(m, "width", so->width);
+	ret |= hvh_cmd_put_uint(m, "height", so->height);
+	ret |= hvh_cmd_put_uint(m, "pitch", so->pitch);
+	ret |= hvh_cmd_put_uint(m, "offset", so->offset);
+	ret |= hvh_cmd_put_uint(m, "depth", so->depth);
 	if (ret) {
 		json_object_put(m);
 		return NULL;
@@ -68,7 +47,7 @@ static void on_screenshot(void *data, struct hvh_request *req, struct json_objec
 	}
 	uint32_t w = (uint32_t)pixman_image_get_width(img);
 	uint32_t h = (uint32_t)pixman_image_get_height(img);
-	int ret = hvh_screenshot_write_png(path, (const uint8_t *)pixman_image_get_data(img), w, h,
+	int ret = png_write_xrgb8888(path, (const uint8_t *)pixman_image_get_data(img), w, h,
 		(size_t)pixman_image_get_stride(img));
 	pixman_image_unref(img);
 	if (ret < 0) {
@@ -76,7 +55,8 @@ static void on_screenshot(void *data, struct hvh_request *req, struct json_objec
 		return;
 	}
 	struct json_object *reply = hvh_request_reply(req);
-	if (reply && (put_int(reply, "width", w) || put_int(reply, "height", h))) {
+	if (reply &&
+		(hvh_cmd_put_uint(reply, "width", w) || hvh_cmd_put_uint(reply, "height", h))) {
 		hvh_request_fail(req, "out of memory");
 		return;
 	}
@@ -135,7 +115,7 @@ static bool check_mode(
 	if ((want_w >= 0 && want_w != v->scanout.width) ||
 		(want_h >= 0 && want_h != v->scanout.height))
 		return false;
-	put(reply, "mode", mode_object(&v->scanout));
+	hvh_cmd_put(reply, "mode", mode_object(&v->scanout));
 	return true;
 }
 
@@ -158,7 +138,7 @@ static bool check_dirt(
 	uint64_t n = rx_dirt(v);
 	if (n <= w->snapshot)
 		return false;
-	put_int(reply, "dirt", n);
+	hvh_cmd_put_uint(reply, "dirt", n);
 	return true;
 }
 
@@ -172,7 +152,7 @@ static bool check_quiet(
 		*recheck_ms = ms - quiet;
 		return false;
 	}
-	put_int(reply, "dirt", rx_dirt(v));
+	hvh_cmd_put_uint(reply, "dirt", rx_dirt(v));
 	return true;
 }
 
@@ -233,10 +213,10 @@ static struct json_object *feature_object(const struct synthvid_feature_change *
 	struct json_object *o = json_object_new_object();
 	if (!o)
 		return NULL;
-	int ret = put_bool(o, "dirt", f->is_dirt_needed);
-	ret |= put_bool(o, "pointer_position", f->is_ptr_pos_needed);
-	ret |= put_bool(o, "pointer_shape", f->is_ptr_shape_needed);
-	ret |= put_bool(o, "situation", f->is_situ_needed);
+	int ret = hvh_cmd_put_bool(o, "dirt", f->is_dirt_needed);
+	ret |= hvh_cmd_put_bool(o, "pointer_position", f->is_ptr_pos_needed);
+	ret |= hvh_cmd_put_bool(o, "pointer_shape", f->is_ptr_shape_needed);
+	ret |= hvh_cmd_put_bool(o, "situation", f->is_situ_needed);
 	if (ret) {
 		json_object_put(o);
 		return NULL;
@@ -251,14 +231,14 @@ static struct json_object *cursor_object(const struct hvh_screen *s)
 	struct json_object *o = json_object_new_object();
 	if (!o)
 		return NULL;
-	int ret = put_bool(o, "shape", c.has_image);
-	ret |= put_bool(o, "visible", c.visible);
-	ret |= put(o, "x", json_object_new_int(c.x));
-	ret |= put(o, "y", json_object_new_int(c.y));
-	ret |= put_int(o, "width", c.width);
-	ret |= put_int(o, "height", c.height);
-	ret |= put_int(o, "hot_x", c.hot_x);
-	ret |= put_int(o, "hot_y", c.hot_y);
+	int ret = hvh_cmd_put_bool(o, "shape", c.has_image);
+	ret |= hvh_cmd_put_bool(o, "visible", c.visible);
+	ret |= hvh_cmd_put(o, "x", json_object_new_int(c.x));
+	ret |= hvh_cmd_put(o, "y", json_object_new_int(c.y));
+	ret |= hvh_cmd_put_uint(o, "width", c.width);
+	ret |= hvh_cmd_put_uint(o, "height", c.height);
+	ret |= hvh_cmd_put_uint(o, "hot_x", c.hot_x);
+	ret |= hvh_cmd_put_uint(o, "hot_y", c.hot_y);
 	if (ret) {
 		json_object_put(o);
 		return NULL;
@@ -271,7 +251,7 @@ static struct json_object *vram_object(const struct video *v)
 	struct json_object *o = json_object_new_object();
 	if (!o)
 		return NULL;
-	if (put_int(o, "gpa", v->vram_gpa) || put_int(o, "size", v->vram_size)) {
+	if (hvh_cmd_put_uint(o, "gpa", v->vram_gpa) || hvh_cmd_put_uint(o, "size", v->vram_size)) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -281,17 +261,17 @@ static struct json_object *vram_object(const struct video *v)
 int video_stats(void *model, struct json_object *dev, struct json_object *root)
 {
 	struct video *v = model;
-	int ret = put_int(dev, "version", v->version);
-	ret |= put_int(dev, "dirt_rects", v->dirt_rects);
-	ret |= put_int(dev, "dirt_pixels", v->dirt_pixels);
-	ret |= put_int(dev, "dirt_rects_clipped", v->dirt_rects_clipped);
-	ret |= put_int(dev, "versions_refused", v->versions_refused);
-	ret |= put(dev, "refresh",
+	int ret = hvh_cmd_put_uint(dev, "version", v->version);
+	ret |= hvh_cmd_put_uint(dev, "dirt_rects", v->dirt_rects);
+	ret |= hvh_cmd_put_uint(dev, "dirt_pixels", v->dirt_pixels);
+	ret |= hvh_cmd_put_uint(dev, "dirt_rects_clipped", v->dirt_rects_clipped);
+	ret |= hvh_cmd_put_uint(dev, "versions_refused", v->versions_refused);
+	ret |= hvh_cmd_put(dev, "refresh",
 		json_object_new_string(v->cfg.refresh == HVH_VIDEO_REFRESH_POLL ? "poll" : "dirt"));
-	ret |= put(dev, "feature", feature_object(&v->feature));
-	ret |= put(dev, "cursor", cursor_object(v->screen));
-	ret |= put(dev, "vram", vram_object(v));
+	ret |= hvh_cmd_put(dev, "feature", feature_object(&v->feature));
+	ret |= hvh_cmd_put(dev, "cursor", cursor_object(v->screen));
+	ret |= hvh_cmd_put(dev, "vram", vram_object(v));
 	if (v->mode_set)
-		ret |= put(root, "mode", mode_object(&v->scanout));
+		ret |= hvh_cmd_put(root, "mode", mode_object(&v->scanout));
 	return ret ? -ENOMEM : 0;
 }

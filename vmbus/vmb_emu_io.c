@@ -39,9 +39,16 @@ int vmb_emu_send(int sock, const struct vmb_ctl_msg *msg, const int *fds, size_t
 {
 	uint8_t buf[VMB_CTL_MAX_SIZE];
 	int len = vmb_ctl_encode(msg, buf, sizeof(buf));
-	if (len < 0 || nfds > VMB_EMU_MAX_RX_FDS)
+	if (len < 0)
 		return -EINVAL;
-	struct iovec iov = { .iov_base = buf, .iov_len = (size_t)len };
+	return vmb_emu_send_bytes(sock, buf, (size_t)len, fds, nfds);
+}
+
+int vmb_emu_send_bytes(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
+{
+	if (nfds > VMB_EMU_MAX_RX_FDS)
+		return -EINVAL;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * VMB_EMU_MAX_RX_FDS)];
 		struct cmsghdr align;

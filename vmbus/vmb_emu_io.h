@@ -36,6 +36,12 @@ int vmb_emu_socket_path(const char *option, char *buf, size_t cap);
 int vmb_emu_send(int sock, const struct vmb_ctl_msg *msg, const int *fds, size_t nfds);
 
 /*
+ * Sends buf (len bytes, any content: tests use it to play a broken peer) as one seqpacket with
+ * fds attached, like vmb_emu_send(); -EINVAL for more than VMB_EMU_MAX_RX_FDS descriptors.
+ */
+int vmb_emu_send_bytes(int sock, const void *buf, size_t len, const int *fds, size_t nfds);
+
+/*
  * Receives one seqpacket without blocking. Returns its real length (larger than cap means it
  * was truncated), 0 when the peer closed (a zero-length packet counts as closing), -EAGAIN
  * when nothing waits, -EPROTO when its descriptors did not all fit or it carried ancillary data

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pixman.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 #include "hvi.h"
 #include "keys.h"
 #include "log.h"
-#include "screenshot.h"
+#include "png_write.h"
 #include "shim_client.h"
 #include "sink_client.h"
 #include "sink_shim.h"
@@ -225,6 +226,26 @@ static void settle_shim(struct app *a)
 		poll(&pfd, pfd.fd >= 0 ? 1 : 0, t > 50 ? 50 : t);
 		dispatch_shim(a);
 	}
+}
+
+/* --screenshot: the headless output's front image, whose format that output fixes. */
+static void write_screenshot(struct app *a, const char *path)
+{
+	pixman_image_t *front = shim_output_headless_get_front(shim_get_output(a->shim));
+	if (!front) {
+		log_warn("--screenshot needs the headless output");
+		return;
+	}
+	pixman_format_code_t f = pixman_image_get_format(front);
+	if (f != PIXMAN_x8r8g8b8 && f != PIXMAN_a8r8g8b8) {
+		log_bug_self("headless front image is not x8r8g8b8 (format %#x)", (unsigned)f);
+		return;
+	}
+	int ret = png_write_xrgb8888(path, (const uint8_t *)pixman_image_get_data(front),
+		(uint32_t)pixman_image_get_width(front), (uint32_t)pixman_image_get_height(front),
+		(size_t)pixman_image_get_stride(front));
+	if (ret < 0)
+		log_error("cannot write %s: %s", path, strerror(-ret));
 }
 
 /* ---- Keys ----------------------------------------------------------------------------- */
@@ -477,12 +498,8 @@ int app_run(const struct app_options *o)
 	}
 	if (ret == 0 && a.shim) {
 		settle_shim(&a);
-		struct shim_output *out = shim_get_output(a.shim);
-		pixman_image_t *front = shim_output_headless_get_front(out);
-		if (o->screenshot && !front)
-			log_warn("--screenshot needs the headless output");
-		if (o->screenshot && front && screenshot_write_png(o->screenshot, front) < 0)
-			log_error("cannot write %s", o->screenshot);
+		if (o->screenshot)
+			write_screenshot(&a, o->screenshot);
 	}
 	if (ret == 0 && o->play.bench)
 		bench_report(&a);

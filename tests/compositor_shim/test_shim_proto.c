@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "input_hexfile.h"
+#include "hexfile.h"
 #include "macros.h"
 #include "shim_proto.h"
 #include "test.h"
@@ -122,7 +122,7 @@ static void proto_golden_bytes(void)
 {
 	for (size_t i = 0; i < ARRAY_LEN(goldens); i++) {
 		uint8_t want[SHIM_PROTO_MAX_MESSAGE], got[SHIM_PROTO_MAX_MESSAGE];
-		int n = input_hexfile_load(goldens[i].file, want, sizeof(want));
+		int n = hexfile_load(goldens[i].file, want, sizeof(want));
 		REQUIRE(n > 0);
 		struct shim_proto_msg m = sample(goldens[i].type);
 		int len = shim_proto_encode(&m, got, sizeof(got));

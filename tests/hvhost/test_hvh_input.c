@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hexfile.h"
 #include "hvhost_harness.h"
 #include "macros.h"
 #include "test.h"
@@ -23,33 +24,6 @@ struct guest {
 	struct vmb_channel *ch;
 	uint8_t buf[4096];
 };
-
-static int load_hex(const char *path, uint8_t *out, size_t cap)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	size_t n = 0;
-	int c, hi = -1;
-	while ((c = fgetc(f)) != EOF) {
-		if (c == '#') {
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			continue;
-		}
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-		if (d < 0)
-			continue;
-		if (hi < 0) {
-			hi = d;
-		} else if (n < cap) {
-			out[n++] = (uint8_t)(hi << 4 | d);
-			hi = -1;
-		}
-	}
-	fclose(f);
-	return (int)n;
-}
 
 static void start(struct guest *g, const struct vmb_guid *device)
 {
@@ -100,7 +74,7 @@ static size_t recv_payload(struct guest *g)
 static void expect_golden(struct guest *g, const char *path)
 {
 	uint8_t golden[512];
-	int len = load_hex(path, golden, sizeof(golden));
+	int len = hexfile_load(path, golden, sizeof(golden));
 	REQUIRE(len > 0);
 	size_t got = recv_payload(g);
 	CHECK_EQ_INT(got, ((size_t)len + 7) & ~(size_t)7);

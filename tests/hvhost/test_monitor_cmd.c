@@ -1,6 +1,7 @@
 /* The monitor's request parser (hvh_monitor_cmd.c): every kind of bad line gets its own text. */
 #include <errno.h>
 #include <json-c/json.h>
+#include <string.h>
 
 #include "hvh_monitor_cmd.h"
 #include "macros.h"
@@ -252,6 +253,21 @@ static void test_table_rules(void)
 	hvh_cmd_table_destroy(t);
 }
 
+/* What a client reads in a reply: counters clamp to the largest JSON integer, booleans stay
+ * booleans, and a failed allocation is an error rather than a missing or null key. */
+static void test_reply_builders(void)
+{
+	struct json_object *obj = json_object_new_object();
+	REQUIRE(obj);
+	CHECK_EQ_INT(hvh_cmd_put_uint(obj, "small", 7), 0);
+	CHECK_EQ_INT(hvh_cmd_put_uint(obj, "huge", UINT64_MAX), 0);
+	CHECK_EQ_INT(hvh_cmd_put_bool(obj, "on", true), 0);
+	CHECK_EQ_INT(hvh_cmd_put(obj, "lost", NULL), -ENOMEM);
+	CHECK(strcmp(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN),
+		      "{\"small\":7,\"huge\":9223372036854775807,\"on\":true}") == 0);
+	json_object_put(obj);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -266,6 +282,7 @@ int main(int argc, char **argv)
 		TEST_CASE(test_wrong_argument_types_are_rejected),
 		TEST_CASE(test_check_args_merges_tables),
 		TEST_CASE(test_table_rules),
+		TEST_CASE(test_reply_builders),
 	};
 	return test_main(argc, argv, cases, ARRAY_LEN(cases));
 }

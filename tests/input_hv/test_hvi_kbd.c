@@ -6,9 +6,9 @@
 #define LOG_MODULE "test"
 #include <errno.h>
 
+#include "hexfile.h"
 #include "hvi.h"
 #include "hvi_keycodes.h"
-#include "input_hexfile.h"
 #include "input_host.h"
 #include "log.h"
 #include "macros.h"
@@ -60,8 +60,7 @@ static void test_negotiation_bytes_as_linux(void)
 	size_t n = ih_take(f.ih, pkts, ARRAY_LEN(pkts));
 	REQUIRE(n == 1);
 	uint8_t golden[16];
-	int len = input_hexfile_load(
-		"tests/data/synthkbd/protocol_request.hex", golden, sizeof(golden));
+	int len = hexfile_load("tests/data/synthkbd/protocol_request.hex", golden, sizeof(golden));
 	REQUIRE(len == 8);
 	CHECK_EQ_INT(pkts[0].len, 8);
 	CHECK_MEM(pkts[0].bytes, golden, 8);
@@ -214,7 +213,7 @@ static void test_led_bytes(void)
 	CHECK_EQ_INT(hvi_device_set_leds(f.kbd, 1u << HVI_LED_CAPSL), 0);
 	CHECK_EQ_INT(hvi_device_set_leds(f.kbd, 1u << 7), -EINVAL);
 	uint8_t golden[16];
-	REQUIRE(input_hexfile_load("tests/data/synthkbd/set_led_indicators_caps.hex", golden,
+	REQUIRE(hexfile_load("tests/data/synthkbd/set_led_indicators_caps.hex", golden,
 			sizeof(golden)) == 8);
 	size_t n = ih_take(f.ih, pkts, ARRAY_LEN(pkts));
 	REQUIRE(n == 1);

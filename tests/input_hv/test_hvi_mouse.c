@@ -7,8 +7,8 @@
 #define LOG_MODULE "test"
 #include <errno.h>
 
+#include "hexfile.h"
 #include "hvi.h"
-#include "input_hexfile.h"
 #include "input_host.h"
 #include "log.h"
 #include "macros.h"
@@ -59,7 +59,7 @@ static void send_abs(struct fixture *f, uint8_t buttons, uint16_t x, uint16_t y,
 static void check_golden(const struct ih_packet *p, const char *path)
 {
 	uint8_t golden[64];
-	int len = input_hexfile_load(path, golden, sizeof(golden));
+	int len = hexfile_load(path, golden, sizeof(golden));
 	REQUIRE(len > 0);
 	CHECK_EQ_INT(p->len, len);
 	CHECK_MEM(p->bytes, golden, (size_t)len);

@@ -2,7 +2,7 @@
  * truncation, bad fields, unknown types, names. */
 #include <errno.h>
 
-#include "input_hexfile.h"
+#include "hexfile.h"
 #include "macros.h"
 #include "synthkbd.h"
 #include "test.h"
@@ -61,7 +61,7 @@ static bool msg_equal(const struct synthkbd_msg *a, const struct synthkbd_msg *b
 
 static int load(const struct golden *g, uint8_t *buf, size_t cap)
 {
-	int n = input_hexfile_load(g->file, buf, cap);
+	int n = hexfile_load(g->file, buf, cap);
 	REQUIRE(n > 0);
 	return n;
 }

@@ -3,7 +3,7 @@
  * 7-byte report and the pixel scaling of vmbus-emu.md §5. */
 #include <errno.h>
 
-#include "input_hexfile.h"
+#include "hexfile.h"
 #include "macros.h"
 #include "synthmouse.h"
 #include "test.h"
@@ -14,7 +14,7 @@ static int load(const char *name, uint8_t *buf)
 {
 	char path[256];
 	snprintf(path, sizeof(path), "tests/data/synthmouse/%s", name);
-	int n = input_hexfile_load(path, buf, MAX_MSG);
+	int n = hexfile_load(path, buf, MAX_MSG);
 	REQUIRE(n > 0);
 	return n;
 }

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 
+#include "hexfile.h"
 #include "macros.h"
 #include "synthvid.h"
 #include "synthvid_edid.h"
@@ -14,38 +15,14 @@
 #define GOLDEN_DIR "tests/data/synthvid/"
 #define BUF_MAX 40000 // a 97x97 ARGB cursor, one over the limit, still fits
 
-/* Annotated hex: '#' starts a comment, bytes are whitespace-separated pairs of hex digits. */
+/* The golden file GOLDEN_DIR/<name>.hex; a file that does not read ends the case. */
 static size_t load_hex(const char *name, uint8_t *out, size_t cap)
 {
 	char path[256];
 	snprintf(path, sizeof(path), GOLDEN_DIR "%s.hex", name);
-	FILE *f = fopen(path, "r");
-	REQUIRE(f != NULL);
-	size_t n = 0;
-	char tok[3];
-	int len = 0, c;
-	bool comment = false;
-	while ((c = fgetc(f)) != EOF) {
-		if (c == '\n')
-			comment = false;
-		if (comment || c == '#' || isspace(c)) {
-			comment = comment || c == '#';
-			CHECK_MSG(len == 0, "%s: odd hex digit count", path);
-			len = 0;
-			continue;
-		}
-		CHECK_MSG(isxdigit(c) && len < 2, "%s: bad character '%c'", path, c);
-		tok[len++] = (char)c;
-		if (len == 2) {
-			tok[2] = '\0';
-			REQUIRE(n < cap);
-			out[n++] = (uint8_t)strtoul(tok, NULL, 16);
-			len = 0;
-		}
-	}
-	fclose(f);
-	CHECK_MSG(len == 0, "%s: odd hex digit count", path);
-	return n;
+	int n = hexfile_load(path, out, cap);
+	REQUIRE(n >= 0);
+	return (size_t)n;
 }
 
 /* ---- What each golden file holds, as host structs ---- */

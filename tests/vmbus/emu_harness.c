@@ -453,22 +453,7 @@ int raw_send_msg(int sock, const struct vmb_ctl_msg *msg, const int *fds, size_t
 
 int raw_send_bytes(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 {
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-		struct cmsghdr align;
-	} control;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (nfds) {
-		mh.msg_control = control.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+	return vmb_emu_send_bytes(sock, buf, len, fds, nfds);
 }
 
 ssize_t raw_recv(int sock, uint8_t *buf, size_t cap, int *fds, size_t *nfds)

@@ -1,8 +1,11 @@
-/* Annotated hex reader for golden bytes; see input_hexfile.h. */
-#include "input_hexfile.h"
+/* Annotated hex reader for golden bytes (hexfile.h). */
+#include "hexfile.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 static int hex_digit(int c)
 {
@@ -12,15 +15,10 @@ static int hex_digit(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-int input_hexfile_load(const char *path, uint8_t *buf, size_t cap)
+static int parse(FILE *f, const char *path, uint8_t *buf, size_t cap)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		printf("# cannot open %s\n", path);
-		return -1;
-	}
 	size_t n = 0;
-	int hi = -1, c, line = 1, ret = 0;
+	int hi = -1, c, line = 1;
 	while ((c = fgetc(f)) != EOF) {
 		if (c == '#') {
 			while ((c = fgetc(f)) != EOF && c != '\n')
@@ -31,33 +29,42 @@ int input_hexfile_load(const char *path, uint8_t *buf, size_t cap)
 		if (c == EOF || isspace(c)) {
 			if (hi >= 0) {
 				printf("# %s:%d: odd number of hex digits\n", path, line);
-				ret = -1;
-				break;
+				return -EINVAL;
 			}
 			continue;
 		}
 		int d = hex_digit(c);
 		if (d < 0) {
 			printf("# %s:%d: not a hex digit: '%c'\n", path, line, c);
-			ret = -1;
-			break;
+			return -EINVAL;
 		}
 		if (hi < 0) {
 			hi = d;
 			continue;
 		}
-		if (n == cap) {
-			printf("# %s: more than %zu bytes\n", path, cap);
-			ret = -1;
-			break;
+		if (n == cap || n == INT_MAX) {
+			printf("# %s: more than %zu bytes\n", path, n);
+			return -EFBIG;
 		}
 		buf[n++] = (uint8_t)(hi << 4 | d);
 		hi = -1;
 	}
-	if (ret == 0 && hi >= 0) {
+	if (hi >= 0) {
 		printf("# %s: odd number of hex digits at the end\n", path);
-		ret = -1;
+		return -EINVAL;
 	}
+	return (int)n;
+}
+
+int hexfile_load(const char *path, uint8_t *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int ret = -errno;
+		printf("# cannot open %s: %s\n", path, strerror(errno));
+		return ret;
+	}
+	int ret = parse(f, path, buf, cap);
 	fclose(f);
-	return ret < 0 ? -1 : (int)n;
+	return ret;
 }

@@ -1,6 +1,6 @@
-/* PNG screenshots from XRGB8888 pixels (vmbus-emu.md §6 `screenshot`). */
-#define LOG_MODULE "screenshot"
-#include "hvh_screenshot.h"
+/* XRGB8888 pictures as 8-bit RGB PNG files (png_write.h). */
+#define LOG_MODULE "png"
+#include "png_write.h"
 
 #include <errno.h>
 #include <png.h>
@@ -85,11 +85,11 @@ static int write_file(struct png_job *job, int fd)
 	return ret;
 }
 
-int hvh_screenshot_write_png(
+int png_write_xrgb8888(
 	const char *path, const uint8_t *pixels, uint32_t width, uint32_t height, size_t stride)
 {
-	if (!path || !pixels || width == 0 || height == 0 || width > HVH_SCREENSHOT_MAX_DIM ||
-		height > HVH_SCREENSHOT_MAX_DIM || stride < (size_t)width * 4)
+	if (!path || !pixels || width == 0 || height == 0 || width > PNG_WRITE_MAX_DIM ||
+		height > PNG_WRITE_MAX_DIM || stride < (size_t)width * 4)
 		return -EINVAL;
 	struct png_job job = {
 		.pixels = pixels,
@@ -109,7 +109,7 @@ int hvh_screenshot_write_png(
 		ret = -errno;
 		goto out;
 	}
-	/* mkstemp makes the file 0600; a screenshot is no secret. */
+	/* mkstemp makes the file 0600; a picture of the screen is no secret. */
 	fchmod(fd, 0644);
 	ret = write_file(&job, fd);
 	if (ret == 0 && rename(tmp, path) < 0)

@@ -1,4 +1,4 @@
-/* PNG screenshots (hvh_screenshot.c): XRGB8888 in, 8-bit RGB PNG out, pixel for pixel. */
+/* PNG writing (png_write.c): XRGB8888 in, 8-bit RGB PNG out, pixel for pixel. */
 #include <dirent.h>
 #include <errno.h>
 #include <png.h>
@@ -6,15 +6,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hvh_screenshot.h"
 #include "macros.h"
+#include "png_write.h"
 #include "test.h"
 
 static char dir[64];
 
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/hvh-shot-XXXXXX");
+	snprintf(dir, sizeof(dir), "/tmp/hvd-png-XXXXXX");
 	REQUIRE(mkdtemp(dir));
 }
 
@@ -99,7 +99,7 @@ static void test_png_round_trip_is_pixel_exact(void)
 	make_dir();
 	char path[128];
 	snprintf(path, sizeof(path), "%s/shot.png", dir);
-	CHECK_EQ_INT(hvh_screenshot_write_png(path, xrgb, W, H, STRIDE), 0);
+	CHECK_EQ_INT(png_write_xrgb8888(path, xrgb, W, H, STRIDE), 0);
 
 	png_image image = { .version = PNG_IMAGE_VERSION };
 	REQUIRE(png_image_begin_read_from_file(&image, path));
@@ -117,13 +117,13 @@ static void test_png_round_trip_is_pixel_exact(void)
 static void test_bad_sizes_are_errors(void)
 {
 	static const uint8_t px[64];
-	CHECK_EQ_INT(hvh_screenshot_write_png("/tmp/x.png", px, 0, 1, 4), -EINVAL);
-	CHECK_EQ_INT(hvh_screenshot_write_png("/tmp/x.png", px, 1, 0, 4), -EINVAL);
-	CHECK_EQ_INT(hvh_screenshot_write_png("/tmp/x.png", px, 2, 1, 7), -EINVAL);
-	CHECK_EQ_INT(hvh_screenshot_write_png("/tmp/x.png", px, HVH_SCREENSHOT_MAX_DIM + 1, 1,
-			     (HVH_SCREENSHOT_MAX_DIM + 1) * 4),
+	CHECK_EQ_INT(png_write_xrgb8888("/tmp/x.png", px, 0, 1, 4), -EINVAL);
+	CHECK_EQ_INT(png_write_xrgb8888("/tmp/x.png", px, 1, 0, 4), -EINVAL);
+	CHECK_EQ_INT(png_write_xrgb8888("/tmp/x.png", px, 2, 1, 7), -EINVAL);
+	CHECK_EQ_INT(png_write_xrgb8888("/tmp/x.png", px, PNG_WRITE_MAX_DIM + 1, 1,
+			     (PNG_WRITE_MAX_DIM + 1) * 4),
 		-EINVAL);
-	CHECK_EQ_INT(hvh_screenshot_write_png(NULL, px, 1, 1, 4), -EINVAL);
+	CHECK_EQ_INT(png_write_xrgb8888(NULL, px, 1, 1, 4), -EINVAL);
 }
 
 static void test_unwritable_path_leaves_nothing(void)
@@ -132,11 +132,11 @@ static void test_unwritable_path_leaves_nothing(void)
 	make_dir();
 	char path[128];
 	snprintf(path, sizeof(path), "%s/missing/shot.png", dir);
-	CHECK_EQ_INT(hvh_screenshot_write_png(path, px, 2, 2, 8), -ENOENT);
+	CHECK_EQ_INT(png_write_xrgb8888(path, px, 2, 2, 8), -ENOENT);
 	/* A directory where the file should go: the rename fails, the temporary goes away. */
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	REQUIRE(mkdir(path, 0700) == 0);
-	CHECK_EQ_INT(hvh_screenshot_write_png(path, px, 2, 2, 8), -EISDIR);
+	CHECK_EQ_INT(png_write_xrgb8888(path, px, 2, 2, 8), -EISDIR);
 	rmdir(path);
 	CHECK_EQ_INT(remove_dir(), 0);
 }
