@@ -37,7 +37,7 @@ y4mgen $gen -o /tmp/still.y4m
 : >/tmp/still.drm
 LD_PRELOAD=$spy VM_DRMSPY_LOG=/tmp/still.drm hvplay $play /tmp/still.y4m >/tmp/still.log 2>&1 &
 pid=$!
-if vm_wait_for 30 sh -c "grep -q ' atomic \| dirtyfb ' /tmp/still.drm"; then
+if vm_wait_for 30 sh -c "grep -q ' atomic \| dirtyfb \| setcrtc ' /tmp/still.drm"; then
     vm_ask hvplay-still screen-hvplay 1024x768 "$(echo "$gen" | base64 | tr -d '\n')" \
         "$(echo "--frames 1" | base64 | tr -d '\n')" >/dev/null
 else
