@@ -10,44 +10,27 @@
 #define LOG_MODULE "svd"
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "svd_internal.h"
 
 void svd_device_kick(struct svd_device *dev)
 {
-	uint64_t one = 1;
-	if (write(dev->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_error("cannot signal the device's own fd: %d", -errno);
-}
-
-static void consume_kick(struct svd_device *dev)
-{
-	uint64_t value;
-	while (read(dev->kick_fd, &value, sizeof(value)) > 0)
-		;
+	int ret = wakeset_kick(&dev->wake);
+	if (ret < 0)
+		log_error("cannot signal the device's own fd: %d", ret);
 }
 
 void svd_device_watch_channel(struct svd_device *dev)
 {
-	int fd = vmb_channel_get_fd(dev->ch);
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-	if (epoll_ctl(dev->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		log_error("cannot watch the video channel: %d", -errno);
-		return;
-	}
-	dev->watched_fd = fd;
+	int ret = wakeset_watch(&dev->wake, vmb_channel_get_fd(dev->ch));
+	if (ret < 0)
+		log_error("cannot watch the video channel: %d", ret);
 }
 
 void svd_device_unwatch_channel(struct svd_device *dev)
 {
-	if (dev->watched_fd < 0)
-		return;
-	epoll_ctl(dev->epoll_fd, EPOLL_CTL_DEL, dev->watched_fd, NULL);
-	dev->watched_fd = -1;
+	wakeset_watch(&dev->wake, -1);
 }
 
 void svd_device_close_channel(struct svd_device *dev)
@@ -157,20 +140,6 @@ static int reserve_damage(struct svd_device *dev)
 	return 0;
 }
 
-static int create_fds(struct svd_device *dev)
-{
-	dev->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (dev->epoll_fd < 0)
-		return -errno;
-	dev->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (dev->kick_fd < 0)
-		return -errno;
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = dev->kick_fd };
-	if (epoll_ctl(dev->epoll_fd, EPOLL_CTL_ADD, dev->kick_fd, &ev) < 0)
-		return -errno;
-	return 0;
-}
-
 int svd_device_create(
 	struct svd_device **out, struct vmb_bus *bus, const struct svd_device_options *opts)
 {
@@ -179,12 +148,12 @@ int svd_device_create(
 	struct svd_device *dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return -ENOMEM;
-	dev->epoll_fd = dev->kick_fd = dev->watched_fd = -1;
+	dev->wake = (struct wakeset)WAKESET_EMPTY;
 	int ret = resolve_options(dev, opts);
 	if (ret == 0)
 		ret = reserve_damage(dev);
 	if (ret == 0)
-		ret = create_fds(dev);
+		ret = wakeset_init(&dev->wake);
 	if (ret == 0)
 		ret = svd_device_attach(dev, bus);
 	if (ret < 0) {
@@ -203,16 +172,13 @@ void svd_device_destroy(struct svd_device *dev)
 	svd_state_release(&dev->cur);
 	svd_damage_finish(&dev->pending);
 	svd_damage_finish(&dev->scratch);
-	if (dev->kick_fd >= 0)
-		close(dev->kick_fd);
-	if (dev->epoll_fd >= 0)
-		close(dev->epoll_fd);
+	wakeset_finish(&dev->wake);
 	free(dev);
 }
 
 int svd_device_get_fd(const struct svd_device *dev)
 {
-	return dev->epoll_fd;
+	return dev->wake.epoll_fd;
 }
 
 static int reopen(struct svd_device *dev)
@@ -249,7 +215,7 @@ static int receive(struct svd_device *dev)
 
 int svd_device_dispatch(struct svd_device *dev)
 {
-	consume_kick(dev);
+	wakeset_consume(&dev->wake);
 	if (dev->host_lost)
 		return -ENOTCONN;
 	if (!dev->ch && dev->reopen_pending && dev->bus) {

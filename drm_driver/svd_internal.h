@@ -24,6 +24,7 @@
 #include "synthvid.h"
 #include "synthvid_edid.h"
 #include "vmb.h"
+#include "wakeset.h"
 
 #define SVD_RING_BYTES (256u * 1024u) // each way, as hyperv_drm (synthvid.md §1)
 #define SVD_DEFAULT_TIMEOUT_MS 10000
@@ -136,9 +137,7 @@ struct svd_device {
 	struct svd_damage pending; // DIRT not yet sent, normalized, <= SVD_MAX_PENDING_RECTS
 	struct svd_damage scratch; // a commit's damage
 
-	int epoll_fd;
-	int kick_fd;    // eventfd: deferred work (a re-offer, a dispatch budget ran out)
-	int watched_fd; // the channel fd in epoll_fd, or -1
+	struct wakeset wake; // the caller's fd: the channel's fd and deferred work (kick)
 
 	struct svd_stats stats;
 

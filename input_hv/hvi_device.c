@@ -13,8 +13,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,16 +29,9 @@ uint64_t hvi_now_ns(void)
 
 void hvi_device_kick(struct hvi_device *dev)
 {
-	uint64_t one = 1;
-	if (write(dev->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_error("%s: cannot signal the device fd: %d", dev->ops->log_name, -errno);
-}
-
-static void consume_kick(struct hvi_device *dev)
-{
-	uint64_t value;
-	while (read(dev->kick_fd, &value, sizeof(value)) > 0)
-		;
+	int ret = wakeset_kick(&dev->wake);
+	if (ret < 0)
+		log_error("%s: cannot signal the device fd: %d", dev->ops->log_name, ret);
 }
 
 /* ---- the event queue ---- */
@@ -97,13 +88,9 @@ int hvi_device_next_event(struct hvi_device *dev, struct hvi_event *out)
 
 static void watch_channel(struct hvi_device *dev)
 {
-	int fd = vmb_channel_get_fd(dev->ch);
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-	if (epoll_ctl(dev->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		log_error("%s: cannot watch the channel: %d", dev->ops->log_name, -errno);
-		return;
-	}
-	dev->watched_fd = fd;
+	int ret = wakeset_watch(&dev->wake, vmb_channel_get_fd(dev->ch));
+	if (ret < 0)
+		log_error("%s: cannot watch the channel: %d", dev->ops->log_name, ret);
 }
 
 /* Releases what the driver holds (with events), then closes the channel. */
@@ -112,9 +99,7 @@ static void close_channel(struct hvi_device *dev)
 	if (!dev->ch)
 		return;
 	dev->ops->lost(dev, hvi_now_ns());
-	if (dev->watched_fd >= 0)
-		epoll_ctl(dev->epoll_fd, EPOLL_CTL_DEL, dev->watched_fd, NULL);
-	dev->watched_fd = -1;
+	wakeset_watch(&dev->wake, -1);
 	vmb_channel_close(dev->ch);
 	dev->ch = NULL;
 	dev->ready = false;
@@ -269,7 +254,7 @@ static void read_packets(struct hvi_device *dev)
 
 int hvi_device_dispatch(struct hvi_device *dev)
 {
-	consume_kick(dev);
+	wakeset_consume(&dev->wake);
 	if (dev->ch)
 		vmb_channel_handle_event(dev->ch);
 	if (dev->ch && vmb_channel_is_rescinded(dev->ch))
@@ -299,36 +284,26 @@ int hvi_device_init(struct hvi_device *dev, const struct hvi_device_ops *ops, st
 	dev->ops = ops;
 	dev->bus = bus;
 	dev->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : HVI_DEFAULT_TIMEOUT_MS;
-	dev->epoll_fd = dev->kick_fd = dev->watched_fd = -1;
+	dev->wake = (struct wakeset)WAKESET_EMPTY;
 	dev->rx = malloc(HVI_RX_MAX);
 	if (!dev->rx)
 		return -ENOMEM;
-	dev->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (dev->epoll_fd < 0)
-		return -errno;
-	dev->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (dev->kick_fd < 0)
-		return -errno;
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = dev->kick_fd };
-	if (epoll_ctl(dev->epoll_fd, EPOLL_CTL_ADD, dev->kick_fd, &ev) < 0)
-		return -errno;
+	int ret = wakeset_init(&dev->wake);
+	if (ret < 0)
+		return ret;
 	return vmb_bus_add_listener(bus, &bus_listener, dev);
 }
 
 void hvi_device_finish(struct hvi_device *dev)
 {
 	if (dev->ch) {
-		if (dev->watched_fd >= 0)
-			epoll_ctl(dev->epoll_fd, EPOLL_CTL_DEL, dev->watched_fd, NULL);
+		wakeset_watch(&dev->wake, -1);
 		vmb_channel_close(dev->ch);
 		dev->ch = NULL;
 	}
 	if (dev->bus)
 		vmb_bus_remove_listener(dev->bus, &bus_listener, dev);
-	if (dev->epoll_fd >= 0)
-		close(dev->epoll_fd);
-	if (dev->kick_fd >= 0)
-		close(dev->kick_fd);
+	wakeset_finish(&dev->wake);
 	free(dev->queue);
 	free(dev->rx);
 }
@@ -370,7 +345,7 @@ bool hvi_device_is_ready(const struct hvi_device *dev)
 
 int hvi_device_get_fd(const struct hvi_device *dev)
 {
-	return dev->epoll_fd;
+	return dev->wake.epoll_fd;
 }
 
 bool hvi_device_has_event(const struct hvi_device *dev, uint16_t type, uint16_t code)

@@ -9,6 +9,7 @@
 
 #include "hvi.h"
 #include "vmb.h"
+#include "wakeset.h"
 
 /* Linux: VMBUS_RING_SIZE(36 * 1024), 40 KiB each way (synthinput.md §1.1, §2.1). */
 #define HVI_RING_BYTES (40u * 1024u)
@@ -47,9 +48,7 @@ struct hvi_device {
 	uint64_t next_trans_id;
 	uint16_t vendor, product, version;
 
-	int epoll_fd;
-	int kick_fd;    // eventfd: work for dispatch that the channel fd does not show
-	int watched_fd; // the channel fd in the epoll set, or -1
+	struct wakeset wake; // the caller's fd: the channel's fd and work for dispatch (kick)
 
 	struct hvi_event *queue; // ring buffer of q_cap
 	size_t q_head, q_len, q_cap;
