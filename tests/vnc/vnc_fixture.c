@@ -198,6 +198,9 @@ const char *vnc_fixture_screenshot_cursor(struct vnc_fixture *f, const char *nam
 
 bool vnc_have(const char *program)
 {
+	/* A path names the program itself (a build-tree guest such as hvcon), not a PATH entry. */
+	if (strchr(program, '/'))
+		return access(program, X_OK) == 0;
 	const char *path = getenv("PATH");
 	char buf[512];
 	while (path && *path) {
