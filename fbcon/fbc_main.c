@@ -1,10 +1,9 @@
 /*
  * hvcon: the console program. Options, wiring, the loop.
  *
- * For now it has one output: --headless runs a command on a pty, parses everything it writes
- * until it exits, and writes a PNG of the final screen. The shim (Hyper-V synthetic video) and
- * KMS outputs, with keyboard input from input_hv or libinput, come with the compositor_shim
- * wiring; the pieces they need are in lib fbc (fbc_console.h, fbc_keymap.h).
+ * Two ways to run: on a display (fbc_display.h: the shim's synthvid, KMS or memory output, with
+ * keyboard and mouse from input_hv or libinput), or --headless: run a command on a pty, parse
+ * everything it writes until it exits, and write a PNG of the final screen.
  */
 #define LOG_MODULE "hvcon"
 
@@ -16,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "fbc_console.h"
+#include "fbc_display.h"
 #include "fbc_png.h"
 #include "fbc_pty.h"
 #include "fbc_term.h"
@@ -26,7 +26,10 @@
 
 struct options {
 	bool headless;
-	const char *output;
+	const char *png;
+	bool png_by_output; // --output FILE: only with --headless
+	struct fbc_display_options display;
+	bool no_blink;
 	int width, height;
 	const char *font;
 	const char *fallbacks[MAX_FALLBACKS];
@@ -44,8 +47,25 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: hvcon [options] [--] [command [args...]]\n"
 		"Runs the user's shell (or command) on a terminal.\n\n"
+		"  --output NAME        auto (default: synthvid when a host answers, else KMS),\n"
+		"                       svd, svd-uio, kms, or headless (same as --headless);\n"
+		"                       with --headless, a file name is the PNG (--screenshot)\n"
+		"  --vmbus PATH         the emulated host's VMBus socket (default "
+		"$HVDISPLAY_VMBUS)\n"
+		"  --device PATH        KMS device (default: the first usable /dev/dri/card*)\n"
+		"  --mode WxH           screen mode (default: the output's preferred one)\n"
+		"  --input NAME         auto (synthetic devices on svd, libinput on kms), hvi,\n"
+		"                       libinput or none\n"
+		"  --seat NAME          libinput's udev seat (default seat0)\n"
+		"  --shim-socket PATH   where other programs show windows (default\n"
+		"                       $XDG_RUNTIME_DIR/hvdisplay/shim.sock); none: no socket\n"
+		"  --no-wait            fail at once when no host answers (default: wait for one)\n"
+		"  --no-blink           steady cursor\n"
+		"  --repeat-delay MS, --repeat-interval MS   key repeat (default %d, %d; -1: "
+		"none)\n"
+		"  --stats              print counters on stderr at the end\n"
 		"  --headless           no display: run the command to its end, write a PNG\n"
-		"  --output FILE        PNG of the final screen (headless; default hvcon.png)\n"
+		"  --screenshot FILE    PNG of the final screen (headless; default hvcon.png)\n"
 		"  --size WxH           screen size in pixels (headless; default 1024x768)\n"
 		"  --font PATH          monospace TTF/OTF (default DejaVu Sans Mono)\n"
 		"  --font-size PX       pixel size (default: from the screen size)\n"
@@ -55,7 +75,9 @@ static void usage(FILE *out)
 		"  --restart            start the shell again when it exits\n"
 		"  --xkb-layout L, --xkb-variant V, --xkb-options O, --xkb-model M\n"
 		"                       keyboard (default: $XKB_DEFAULT_*, else us)\n"
+		"  -e, --               the command and its arguments follow\n"
 		"  --help\n",
+		FBC_KEYMAP_DEFAULT_DELAY_MS, FBC_KEYMAP_DEFAULT_INTERVAL_MS,
 		FBC_TERM_DEFAULT_SCROLLBACK);
 }
 
@@ -74,6 +96,18 @@ enum {
 	OPT_XKB_OPTIONS,
 	OPT_XKB_MODEL,
 	OPT_HELP,
+	OPT_SCREENSHOT,
+	OPT_VMBUS,
+	OPT_DEVICE,
+	OPT_MODE,
+	OPT_INPUT,
+	OPT_SEAT,
+	OPT_SHIM_SOCKET,
+	OPT_NO_WAIT,
+	OPT_NO_BLINK,
+	OPT_REPEAT_DELAY,
+	OPT_REPEAT_INTERVAL,
+	OPT_STATS,
 };
 
 static const struct option long_options[] = {
@@ -91,6 +125,18 @@ static const struct option long_options[] = {
 	{ "xkb-options", required_argument, NULL, OPT_XKB_OPTIONS },
 	{ "xkb-model", required_argument, NULL, OPT_XKB_MODEL },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
+	{ "vmbus", required_argument, NULL, OPT_VMBUS },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "seat", required_argument, NULL, OPT_SEAT },
+	{ "shim-socket", required_argument, NULL, OPT_SHIM_SOCKET },
+	{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+	{ "no-blink", no_argument, NULL, OPT_NO_BLINK },
+	{ "repeat-delay", required_argument, NULL, OPT_REPEAT_DELAY },
+	{ "repeat-interval", required_argument, NULL, OPT_REPEAT_INTERVAL },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ 0 },
 };
 
@@ -105,6 +151,77 @@ static bool parse_number(const char *s, long lo, long hi, long *out)
 	return true;
 }
 
+static bool is_one_of(const char *s, const char *const *names)
+{
+	for (; *names; names++)
+		if (strcmp(s, *names) == 0)
+			return true;
+	return false;
+}
+
+static bool parse_mode(const char *arg, uint32_t *w, uint32_t *h)
+{
+	unsigned x, y;
+	char end;
+	if (sscanf(arg, "%ux%u%c", &x, &y, &end) != 2 || x < 8 || y < 8 || x > 8192 || y > 8192)
+		return false;
+	*w = x;
+	*h = y;
+	return true;
+}
+
+/* The display's options (fbc_display.h). */
+static bool parse_display_option(struct options *o, int opt, const char *arg)
+{
+	struct fbc_display_options *d = &o->display;
+	long v;
+	switch (opt) {
+	case OPT_SCREENSHOT:
+		o->png = arg;
+		return true;
+	case OPT_VMBUS:
+		d->vmbus = arg;
+		return true;
+	case OPT_DEVICE:
+		d->device = arg;
+		return true;
+	case OPT_MODE:
+		if (!parse_mode(arg, &d->width, &d->height))
+			return false;
+		o->width = (int)d->width; /* --headless draws at this size too */
+		o->height = (int)d->height;
+		return true;
+	case OPT_INPUT:
+		d->input = arg;
+		return is_one_of(
+			arg, (const char *const[]){ "auto", "hvi", "libinput", "none", NULL });
+	case OPT_SEAT:
+		d->seat = arg;
+		return true;
+	case OPT_SHIM_SOCKET:
+		d->shim_socket = arg;
+		return true;
+	case OPT_NO_WAIT:
+		d->wait_host = false;
+		return true;
+	case OPT_NO_BLINK:
+		o->no_blink = true;
+		return true;
+	case OPT_REPEAT_DELAY:
+	case OPT_REPEAT_INTERVAL:
+		if (!parse_number(arg, opt == OPT_REPEAT_DELAY ? -1 : 1, 10000, &v))
+			return false;
+		*(opt == OPT_REPEAT_DELAY ? &o->xkb.repeat_delay_ms : &o->xkb.repeat_interval_ms) =
+			(int)v;
+		return true;
+	case OPT_STATS:
+		d->print_stats = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool parse_option(struct options *o, int opt, const char *arg)
 {
 	long v;
@@ -113,7 +230,16 @@ static bool parse_option(struct options *o, int opt, const char *arg)
 		o->headless = true;
 		return true;
 	case OPT_OUTPUT:
-		o->output = arg;
+		if (!is_one_of(arg,
+			    (const char *const[]){
+				    "auto", "svd", "svd-uio", "kms", "headless", NULL })) {
+			/* The first hvcon's --headless --output FILE: still the PNG. */
+			o->png = arg;
+			o->png_by_output = true;
+			return true;
+		}
+		o->headless |= strcmp(arg, "headless") == 0;
+		o->display.output = arg;
 		return true;
 	case OPT_SIZE:
 		return sscanf(arg, "%dx%d", &o->width, &o->height) == 2 && o->width >= 8 &&
@@ -152,16 +278,19 @@ static bool parse_option(struct options *o, int opt, const char *arg)
 		o->xkb.model = arg;
 		return true;
 	default:
-		return false;
+		return parse_display_option(o, opt, arg);
 	}
 }
 
 /* 0 to run, 1 to exit successfully (--help), 2 on a usage error. */
 static int parse_args(struct options *o, int argc, char **argv)
 {
-	*o = (struct options){ .output = "hvcon.png", .width = 1024, .height = 768 };
+	*o = (struct options){ .png = "hvcon.png", .width = 1024, .height = 768 };
+	o->display.wait_host = true;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+e", long_options, NULL)) != -1) {
+		if (opt == 'e')
+			break; /* xterm's -e: the command follows */
 		if (opt == OPT_HELP) {
 			usage(stdout);
 			return 1;
@@ -170,6 +299,11 @@ static int parse_args(struct options *o, int argc, char **argv)
 			fprintf(stderr, "hvcon: bad option or value (see --help)\n");
 			return 2;
 		}
+	}
+	if (o->png_by_output && !o->headless) {
+		fprintf(stderr, "hvcon: no output \"%s\" (auto, svd, svd-uio, kms, headless)\n",
+			o->png);
+		return 2;
 	}
 	o->argv = optind < argc ? &argv[optind] : NULL;
 	return 0;
@@ -226,14 +360,37 @@ static int run_headless(const struct options *o)
 		goto out;
 	}
 	fbc_console_render(con, loop_now_ms());
-	err = fbc_png_write(o->output, image);
+	err = fbc_png_write(o->png, image);
 	if (err)
-		fprintf(stderr, "hvcon: cannot write %s: %s\n", o->output, strerror(-err));
+		fprintf(stderr, "hvcon: cannot write %s: %s\n", o->png, strerror(-err));
 	code = err ? 1 : exit_code_of(status);
 out:
 	fbc_console_destroy(con);
 	pixman_image_unref(image);
 	return code;
+}
+
+static int run_display(struct options *o)
+{
+	struct fbc_display_options *d = &o->display;
+	d->console = (struct fbc_console_config){
+		.font_path = o->font,
+		.fallbacks = o->n_fallbacks ? o->fallbacks : NULL,
+		.n_fallbacks = o->n_fallbacks,
+		.font_size = o->font_size,
+		.scrollback_lines = (size_t)o->scrollback,
+		.blink_ms = o->no_blink ? -1 : 0,
+	};
+	d->keymap = o->xkb;
+	d->restart = o->restart;
+	d->argv = o->argv;
+	d->term = pick_term(o->term);
+	int status = fbc_display_run(d);
+	if (status < 0) {
+		fprintf(stderr, "hvcon: %s\n", strerror(-status));
+		return 1;
+	}
+	return exit_code_of(status);
 }
 
 int main(int argc, char **argv)
@@ -245,11 +402,7 @@ int main(int argc, char **argv)
 	if (o.headless && o.restart)
 		fprintf(stderr,
 			"hvcon: --restart does nothing with --headless (it would never end)\n");
-	if (!o.headless) {
-		fprintf(stderr,
-			"hvcon: only --headless is available so far: the display outputs "
-			"come with the compositor_shim wiring\n");
-		return 2;
-	}
-	return run_headless(&o);
+	if (o.headless)
+		return run_headless(&o);
+	return run_display(&o);
 }

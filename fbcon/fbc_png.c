@@ -1,48 +1,29 @@
 /*
- * PNG read and write through libpng's simplified API; see fbc_png.h.
+ * PNG files of Pixman images; see fbc_png.h. Writing is common/png_write's; reading uses
+ * libpng's simplified API.
  */
 #define LOG_MODULE "fbc-png"
 
 #include <errno.h>
 #include <png.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fbc_png.h"
 #include "log.h"
+#include "png_write.h"
 
 int fbc_png_write(const char *path, pixman_image_t *image)
 {
+	/* Both formats are B, G, R, X/A bytes in memory, which is what png_write_xrgb8888() takes. */
 	pixman_format_code_t f = pixman_image_get_format(image);
 	if (f != PIXMAN_x8r8g8b8 && f != PIXMAN_a8r8g8b8)
 		return -EINVAL;
-	int w = pixman_image_get_width(image), h = pixman_image_get_height(image);
-	int stride = pixman_image_get_stride(image);
-	const uint8_t *src = (const uint8_t *)pixman_image_get_data(image);
-	uint8_t *rgb = malloc((size_t)w * 3 * (size_t)h);
-	if (!rgb)
-		return -ENOMEM;
-	for (int y = 0; y < h; y++) {
-		const uint32_t *row =
-			(const uint32_t *)(const void *)(src + (size_t)y * (size_t)stride);
-		uint8_t *out = rgb + (size_t)y * (size_t)w * 3;
-		for (int x = 0; x < w; x++) {
-			out[3 * x] = (uint8_t)(row[x] >> 16);
-			out[3 * x + 1] = (uint8_t)(row[x] >> 8);
-			out[3 * x + 2] = (uint8_t)row[x];
-		}
-	}
-	png_image png = { .version = PNG_IMAGE_VERSION,
-		.width = (png_uint_32)w,
-		.height = (png_uint_32)h,
-		.format = PNG_FORMAT_RGB };
-	int ok = png_image_write_to_file(&png, path, 0, rgb, w * 3, NULL);
-	free(rgb);
-	if (!ok) {
-		log_error("%s: %s", path, png.message);
-		return -EIO;
-	}
-	return 0;
+	int err = png_write_xrgb8888(path, (const uint8_t *)pixman_image_get_data(image),
+		(uint32_t)pixman_image_get_width(image), (uint32_t)pixman_image_get_height(image),
+		(size_t)pixman_image_get_stride(image));
+	if (err)
+		log_error("%s: %s", path, strerror(-err));
+	return err;
 }
 
 int fbc_png_read(const char *path, pixman_image_t **out)

@@ -64,9 +64,13 @@ static void test_hvcon_options(void)
 	char *bad[] = { "--font-size", "3", "--headless", NULL };
 	status = run_hvcon(bad);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2);
-	char *display[] = { "true", NULL };
-	status = run_hvcon(display);
+	char *no_such_output[] = { "--output", "vga", "true", NULL };
+	status = run_hvcon(no_such_output);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+	char *no_host[] = { "--output", "svd", "--no-wait", "--vmbus", "/nonexistent/vmbus.sock",
+		"--", "true", NULL };
+	status = run_hvcon(no_host);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	char *missing_font[] = { "--headless", "--font", "/nonexistent.ttf", "--output",
 		(char *)out_path("hvcon_none.png"), "--", "true", NULL };
 	status = run_hvcon(missing_font);
