@@ -292,6 +292,8 @@ int shim_server_get_fd(const struct shim_server *server);
  * gets an error message and is disconnected; the others go on. */
 int shim_server_dispatch(struct shim_server *server);
 size_t shim_server_client_count(const struct shim_server *server);
+/* The socket file it listens on; NULL when it serves only added clients. */
+const char *shim_server_get_path(const struct shim_server *server);
 /* Count of rejections for a reason ("bad damage", "fd not sealed", ...; doc/shim-protocol.md
  * lists them) or of messages of a type ("rx surface_commit"); 0 for a name never counted. */
 uint64_t shim_server_get_counter(const struct shim_server *server, const char *name);

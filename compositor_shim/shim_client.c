@@ -256,12 +256,13 @@ int shim_client_connect_fd(
 	return 0;
 }
 
+/* $HVDISPLAY_SHIM, which hvcon gives its children, else the default path. */
 static int default_path(char *buf, size_t len)
 {
-	const char *runtime = getenv("XDG_RUNTIME_DIR");
-	int n = runtime && runtime[0]
-		? snprintf(buf, len, "%s/hvdisplay/shim.sock", runtime)
-		: snprintf(buf, len, "/tmp/hvdisplay-%u/shim.sock", (unsigned)getuid());
+	const char *env = getenv("HVDISPLAY_SHIM");
+	if (!env || !env[0])
+		return shim_socket_default_path(buf, len, false);
+	int n = snprintf(buf, len, "%s", env);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 

@@ -45,7 +45,7 @@ struct shim_client_listener {
 	void (*error)(void *data, uint32_t code, uint32_t object, const char *text);
 };
 
-/* Connects to path (NULL: $XDG_RUNTIME_DIR/hvdisplay/shim.sock, else
+/* Connects to path (NULL: $HVDISPLAY_SHIM, else $XDG_RUNTIME_DIR/hvdisplay/shim.sock, else
  * /tmp/hvdisplay-<uid>/shim.sock) and says hello. listener may be NULL. -ENOENT/-ECONNREFUSED
  * no shim there. */
 int shim_client_connect(struct shim_client **out, const char *path,

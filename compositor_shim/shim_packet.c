@@ -2,8 +2,11 @@
 #include "shim_packet.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int shim_packet_recv(int sock, void *buf, size_t cap, struct shim_packet_in *in)
@@ -73,4 +76,17 @@ int shim_packet_send(int sock, const void *buf, size_t len, int fd, bool nonbloc
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	return 0;
+}
+
+int shim_socket_default_path(char *buf, size_t len, bool make_dir)
+{
+	const char *runtime = getenv("XDG_RUNTIME_DIR");
+	int n = runtime && runtime[0] ? snprintf(buf, len, "%s/hvdisplay", runtime)
+				      : snprintf(buf, len, "/tmp/hvdisplay-%u", (unsigned)getuid());
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	if (make_dir && mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	int m = snprintf(buf + n, len - (size_t)n, "/shim.sock");
+	return m < 0 || (size_t)m >= len - (size_t)n ? -ENAMETOOLONG : 0;
 }

@@ -1,6 +1,7 @@
 /*
- * One SOCK_SEQPACKET packet and the file descriptors riding on it (SCM_RIGHTS), in and out: the
- * socket plumbing the shim's server, its client library and their tests share. C library only.
+ * One SOCK_SEQPACKET packet and the file descriptors riding on it (SCM_RIGHTS), in and out, and
+ * where the socket lives: the socket plumbing the shim's server, its client library and their
+ * tests share. C library only.
  *
  * Errors: negative errno; -ENOTCONN when the peer hung up.
  */
@@ -30,5 +31,10 @@ void shim_packet_close_fds(struct shim_packet_in *in);
  * nonblock, waits for room (EINTR retried). 0, -EAGAIN (nonblock, no room), or negative
  * errno (-EPIPE the peer is gone); never raises SIGPIPE. */
 int shim_packet_send(int sock, const void *buf, size_t len, int fd, bool nonblock);
+
+/* The socket's default path: $XDG_RUNTIME_DIR/hvdisplay/shim.sock, else
+ * /tmp/hvdisplay-<uid>/shim.sock (doc/shim-protocol.md). With make_dir, creates its directory
+ * (mode 0700) when missing. 0, -ENAMETOOLONG, or mkdir's errno. */
+int shim_socket_default_path(char *buf, size_t len, bool make_dir);
 
 #endif

@@ -18,7 +18,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -203,6 +202,11 @@ err_close:
 	return ret;
 }
 
+const char *shim_server_get_path(const struct shim_server *server)
+{
+	return server->path;
+}
+
 size_t shim_server_client_count(const struct shim_server *server)
 {
 	size_t n = 0;
@@ -321,22 +325,6 @@ static const struct shim_listener server_listener = { .resize = on_resize };
 
 /* ---- Lifecycle ----------------------------------------------------------------------------- */
 
-static int default_path(char *buf, size_t len)
-{
-	const char *runtime = getenv("XDG_RUNTIME_DIR");
-	int n;
-	if (runtime && runtime[0])
-		n = snprintf(buf, len, "%s/hvdisplay", runtime);
-	else
-		n = snprintf(buf, len, "/tmp/hvdisplay-%u", (unsigned)getuid());
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	n = snprintf(buf + n, len - (size_t)n, "/shim.sock");
-	return n < 0 ? -ENAMETOOLONG : 0;
-}
-
 /* A socket file nobody answers on is a leftover: remove it. One that answers is in use. */
 static int clear_stale(const struct sockaddr_un *addr)
 {
@@ -402,7 +390,7 @@ int shim_server_create(struct shim_server **out, struct shim *shim, const char *
 		goto err;
 	}
 	if (!path) {
-		ret = default_path(def, sizeof(def));
+		ret = shim_socket_default_path(def, sizeof(def), true);
 		if (ret < 0)
 			goto err;
 		path = def;

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fbc_display.h"
@@ -33,14 +32,12 @@
 #define RETRY_MS 250
 #define INPUT_TIMEOUT_MS 5000
 #define FLUSH_MS 500
-#define SHIM_SOCKET_MAX 108 // sun_path
 
 struct display {
 	const struct fbc_display_options *o;
 	struct shim *shim;
 	struct fbc_output *output;
 	struct shim_server *server;
-	char shim_path[SHIM_SOCKET_MAX];
 	struct fbc_console *console;
 	struct fbc_input *input;
 	struct fbc_input_hvi *hvi;
@@ -145,41 +142,20 @@ static int open_shim(struct display *d)
 	return fbc_output_create(&d->output, d->shim);
 }
 
-/* The shim socket's path: as the shim's default, but known here to tell the child. */
-static int shim_socket_path(struct display *d)
-{
-	if (d->o->shim_socket) {
-		int n = snprintf(d->shim_path, sizeof(d->shim_path), "%s", d->o->shim_socket);
-		return n < 0 || (size_t)n >= sizeof(d->shim_path) ? -ENAMETOOLONG : 0;
-	}
-	const char *runtime = getenv("XDG_RUNTIME_DIR");
-	int n = runtime && runtime[0]
-		? snprintf(d->shim_path, sizeof(d->shim_path), "%s/hvdisplay", runtime)
-		: snprintf(d->shim_path, sizeof(d->shim_path), "/tmp/hvdisplay-%u",
-			  (unsigned)getuid());
-	if (n < 0 || (size_t)n >= sizeof(d->shim_path) - sizeof("/shim.sock"))
-		return -ENAMETOOLONG;
-	if (mkdir(d->shim_path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	strcat(d->shim_path, "/shim.sock");
-	return 0;
-}
-
 /* The socket is a convenience: without it the console still works. */
 static void open_server(struct display *d)
 {
 	if (d->o->shim_socket && strcmp(d->o->shim_socket, "none") == 0)
 		return;
-	int err = shim_socket_path(d);
-	if (!err)
-		err = shim_server_create(&d->server, d->shim, d->shim_path);
+	int err = shim_server_create(&d->server, d->shim, d->o->shim_socket);
 	if (err) {
 		log_warn("no shim socket (%s): other programs cannot show windows", strerror(-err));
 		unsetenv("HVDISPLAY_SHIM");
 		return;
 	}
-	setenv("HVDISPLAY_SHIM", d->shim_path, 1);
-	log_info("shim socket: %s", d->shim_path);
+	const char *path = shim_server_get_path(d->server);
+	setenv("HVDISPLAY_SHIM", path, 1);
+	log_info("shim socket: %s", path);
 }
 
 /* ---- input ---- */
