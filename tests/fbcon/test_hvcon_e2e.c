@@ -406,12 +406,98 @@ static void test_hvcon_e2e_mode_sets_the_grid(void)
 	finish(&e);
 }
 
+/* A solid clip: YCbCr 4:4:4 (81, 90, 240) is BT.601 limited-range red. */
+static bool write_red_clip(struct e2e *e, char *path, size_t len)
+{
+	enum { W = 64, H = 48 };
+	snprintf(path, len, "%s", hvhost_harness_path(e->h, "red.y4m"));
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return false;
+	fprintf(f, "YUV4MPEG2 W%d H%d F30:1 Ip A1:1 C444 XCOLORRANGE=LIMITED\n", W, H);
+	static uint8_t plane[W * H];
+	for (int frame = 0; frame < 2; frame++) {
+		fputs("FRAME\n", f);
+		const uint8_t values[] = { 81, 90, 240 };
+		for (size_t i = 0; i < ARRAY_LEN(values); i++) {
+			memset(plane, values[i], sizeof(plane));
+			fwrite(plane, 1, sizeof(plane), f);
+		}
+	}
+	return fclose(f) == 0;
+}
+
+/* Whether every pixel of the w x h rect at (x, y) is red (within conversion rounding). */
+static bool rect_is_red(const struct png_image_rgb *s, int x, int y, int w, int h)
+{
+	for (int r = y; r < y + h; r++)
+		for (int c = x; c < x + w; c++) {
+			uint32_t px = png_image_rgb_at(s, (uint32_t)c, (uint32_t)r);
+			if ((px >> 16) < 0xf0 || ((px >> 8) & 0xff) > 0x10 || (px & 0xff) > 0x10)
+				return false;
+		}
+	return true;
+}
+
+static bool wait_window(struct e2e *e, int x, int y, int w, int h, bool shown)
+{
+	for (int i = 0; i < MAX_WAITS; i++) {
+		int64_t seen = rx_dirt(e);
+		if (seen < 0 || !screenshot(e))
+			return false;
+		/* Shown: all of it red. Gone: its centre is the console's black again. */
+		if (shown ? rect_is_red(&e->shot, x, y, w, h)
+			  : png_image_rgb_at(
+				    &e->shot, (uint32_t)(x + w / 2), (uint32_t)(y + h / 2)) == 0)
+			return true;
+		if (!cmdf_ok(e, "{\"cmd\":\"wait\",\"what\":\"dirt\",\"since\":%lld}",
+			    (long long)seen))
+			break;
+	}
+	NOTE("the player's window never %s", shown ? "appeared" : "went away");
+	return false;
+}
+
+/* hvplay started from the shell finds hvcon's shim socket through $HVDISPLAY_SHIM (hvcon listens
+ * on a test path, not the default), shows its window centred above the console, takes its keys
+ * from the terminal, and leaves the console as it was when it quits. */
+static void test_hvcon_e2e_hvplay_window_above_the_console(void)
+{
+	const char *hvplay = getenv("HVPLAY");
+	if (!hvplay)
+		SKIP("HVPLAY is not set (run through meson test)");
+	struct e2e e;
+	start(&e, NULL, (const char *const[]){ "--", "/bin/sh", "-i", NULL });
+	char clip[256];
+	REQUIRE(write_red_clip(&e, clip, sizeof(clip)));
+	REQUIRE(wait_text(&e, "$ ", true) == 0);
+	CHECK(cmdf_ok(&e,
+		"{\"cmd\":\"type\",\"text\":\"%s --client --loop -q --window 320x240 %s\\n\"}",
+		hvplay, clip));
+	/* The clip is 4:3 like the window: it fills it exactly. */
+	const int x = (1024 - 320) / 2, y = (768 - 240) / 2;
+	CHECK(wait_window(&e, x, y, 320, 240, true));
+	/* Just outside the window, the console's black. */
+	CHECK_EQ_INT(png_image_rgb_at(&e.shot, x - 1, y + 120), 0);
+	CHECK_EQ_INT(png_image_rgb_at(&e.shot, x + 320, y + 120), 0);
+	CHECK(cmd_ok(&e, "{\"cmd\":\"type\",\"text\":\"q\"}"));
+	CHECK(wait_window(&e, x, y, 320, 240, false));
+	char word[9];
+	random_word(word, sizeof(word));
+	CHECK(cmdf_ok(&e, "{\"cmd\":\"type\",\"text\":\"echo $? %s\\n\"}", word));
+	char want[16];
+	snprintf(want, sizeof(want), "0 %s", word);
+	CHECK(wait_text(&e, want, true) > 0);
+	finish(&e);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_hvcon_e2e_echo_shows_the_word),
 	TEST_CASE(test_hvcon_e2e_child_status_is_hvcon_status),
 	TEST_CASE(test_hvcon_e2e_restart_starts_the_shell_again),
 	TEST_CASE(test_hvcon_e2e_shift_pageup_scrolls_back),
 	TEST_CASE(test_hvcon_e2e_mode_sets_the_grid),
+	TEST_CASE(test_hvcon_e2e_hvplay_window_above_the_console),
 };
 
 int main(int argc, char **argv)
