@@ -59,7 +59,11 @@ type_text() {
         c=$(echo "$TEXT" | cut -c$((i + 1)))
         n=$(wc -l <"/tmp/$name.drm")
         vm_type "$c"
-        vm_wait_for 10 sh -c "[ \$(wc -l </tmp/$name.drm) -gt $n ]" || vm_note "$name: no frame for key '$c'"
+        # A space over blank cells, the cursor hidden, changes no pixel: a console that damages
+        # by content has nothing to send for it, so only the next key's frame is awaited.
+        if [ "$c" != " " ]; then
+            vm_wait_for 10 sh -c "[ \$(wc -l </tmp/$name.drm) -gt $n ]" || vm_note "$name: no frame for key '$c'"
+        fi
         i=$((i + 1))
     done
     n=$(wc -l <"/tmp/$name.drm")
