@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "fbc_font.h"
 #include "hvhost_harness.h"
 
@@ -61,19 +62,6 @@ static uint32_t rng(void)
 {
 	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
 	return (uint32_t)(rng_state >> 33);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
 }
 
 /* ---- inputs ---- */
@@ -239,12 +227,12 @@ static int run_hvcon(struct setup *s, const char *cmd, struct run *r)
 		"16", "--no-blink", "--stats", "--shim-socket", "none", "--input", "none", "--",
 		"/bin/sh", "-c", cmd, NULL };
 	struct child c;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	int err = spawn(&c, argv);
 	if (err)
 		return err;
 	int code = wait_child(&c);
-	r->wall_s = now_s() - t0;
+	r->wall_s = bench_now_s() - t0;
 	const char *stats = strstr(c.tail, "hvcon: stats:");
 	int64_t child_ms = 0;
 	if (code != 0 || !stats ||
@@ -267,12 +255,12 @@ static int run_headless(struct setup *s, const char *cmd, struct run *r)
 	const char *argv[] = { s->hvcon, "--headless", "--size", size, "--font-size", "16",
 		"--screenshot", "/dev/null", "--", "/bin/sh", "-c", cmd, NULL };
 	struct child c;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	int err = spawn(&c, argv);
 	if (err)
 		return err;
 	int code = wait_child(&c);
-	r->wall_s = now_s() - t0;
+	r->wall_s = bench_now_s() - t0;
 	return code == 0 ? 0 : -EIO;
 }
 
@@ -285,12 +273,12 @@ static int run_xterm(struct setup *s, const char *cmd, struct run *r)
 	const char *argv[] = { "/usr/bin/xterm", "-display", s->display, "-geometry", geometry,
 		"-fa", "DejaVu Sans Mono", "-fs", fs, "-e", "/bin/sh", "-c", cmd, NULL };
 	struct child c;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	int err = spawn(&c, argv);
 	if (err)
 		return err;
 	int code = wait_child(&c);
-	r->wall_s = now_s() - t0;
+	r->wall_s = bench_now_s() - t0;
 	return code == 0 ? 0 : -EIO;
 }
 
@@ -352,7 +340,7 @@ static int median_run(struct setup *s, run_fn fn, const char *cmd, int runs, str
 			return err;
 		wall[i] = r[i].wall_s;
 	}
-	qsort(wall, (size_t)runs, sizeof(*wall), cmp_double);
+	qsort(wall, (size_t)runs, sizeof(*wall), bench_cmp_double);
 	for (int i = 0; i < runs; i++)
 		if (r[i].wall_s == wall[runs / 2])
 			*out = r[i];
@@ -416,21 +404,10 @@ static void throughput(struct setup *s, const struct payload *p, int runs)
 
 /* ---- latency ---- */
 
-static int64_t rx_dirt(struct hvhost_conn *conn)
-{
-	struct json_object *r = hvhost_conn_cmd(conn, "{\"cmd\":\"stats\"}"), *v = NULL;
-	int64_t n = -1;
-	if (r && json_object_object_get_ex(r, "video", &v) &&
-		json_object_object_get_ex(v, "rx", &v) && json_object_object_get_ex(v, "DIRT", &v))
-		n = json_object_get_int64(v);
-	json_object_put(r);
-	return n;
-}
-
+/* A reply that says ok (put here). */
 static bool reply_ok(struct json_object *r)
 {
-	struct json_object *ok = NULL;
-	bool good = r && json_object_object_get_ex(r, "ok", &ok) && json_object_get_boolean(ok);
+	bool good = json_object_get_boolean(hvhost_json_path(r, "ok"));
 	json_object_put(r);
 	return good;
 }
@@ -438,18 +415,18 @@ static bool reply_ok(struct json_object *r)
 /* One key and the wait for the DIRT after it, in one write; seconds to the wait's reply. */
 static double key_to_dirt(struct hvhost_conn *conn, const char *key)
 {
-	int64_t seen = rx_dirt(conn);
+	int64_t seen = hvhost_conn_get(conn, "stats", "video.rx.DIRT");
 	char lines[256];
 	int n = snprintf(lines, sizeof(lines),
 		"{\"cmd\":\"key\",\"keys\":\"%s\"}\n{\"cmd\":\"wait\",\"what\":\"dirt\",\"since\":%"
 		"lld}\n",
 		key, (long long)seen);
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	if (seen < 0 || hvhost_conn_send(conn, lines, (size_t)n) < 0)
 		return -1;
 	bool ok = reply_ok(hvhost_conn_read(conn));
 	ok = reply_ok(hvhost_conn_read(conn)) && ok;
-	return ok ? now_s() - t0 : -1;
+	return ok ? bench_now_s() - t0 : -1;
 }
 
 static void latency(struct setup *s)
@@ -462,10 +439,10 @@ static void latency(struct setup *s)
 		return;
 	double ms[LATENCY_KEYS];
 	size_t n = 0;
-	if (reply_ok(hvhost_conn_cmd(conn,
+	if (hvhost_conn_ok(conn,
 		    "{\"cmd\":\"wait\",\"what\":\"device\",\"device\":"
-		    "\"keyboard\",\"timeout_ms\":30000}")) &&
-		reply_ok(hvhost_conn_cmd(conn, "{\"cmd\":\"wait\",\"what\":\"quiet\"}"))) {
+		    "\"keyboard\",\"timeout_ms\":30000}") &&
+		hvhost_conn_ok(conn, "{\"cmd\":\"wait\",\"what\":\"quiet\"}")) {
 		for (; n < LATENCY_KEYS; n++) {
 			char key[2] = { (char)('a' + n % 26), '\0' };
 			double t = key_to_dirt(conn, key);
@@ -473,8 +450,8 @@ static void latency(struct setup *s)
 			 * Then a pause as between a person's keys (20 ms without DIRT), so the key
 			 * does not wait for the 60 Hz frame slot the previous echo used. */
 			if (t < 0 || key_to_dirt(conn, "backspace") < 0 ||
-				!reply_ok(hvhost_conn_cmd(
-					conn, "{\"cmd\":\"wait\",\"what\":\"quiet\",\"ms\":20}")))
+				!hvhost_conn_ok(
+					conn, "{\"cmd\":\"wait\",\"what\":\"quiet\",\"ms\":20}"))
 				break;
 			ms[n] = t * 1e3;
 		}
@@ -486,7 +463,7 @@ static void latency(struct setup *s)
 		printf("  keystroke to DIRT: failed after %zu keys\n", n);
 		return;
 	}
-	qsort(ms, n, sizeof(*ms), cmp_double);
+	qsort(ms, n, sizeof(*ms), bench_cmp_double);
 	printf("  keystroke to DIRT (monitor `key` -> echo's DIRT handled by the host): median "
 	       "%.2f ms, "
 	       "p99 %.2f ms (n=%zu)\n",

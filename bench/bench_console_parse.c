@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <vterm.h>
 
+#include "bench_util.h"
 #include "fbc_font.h"
 #include "fbc_glyph_cache.h"
 #include "fbc_render.h"
@@ -40,25 +41,6 @@ static uint32_t rng(void)
 {
 	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
 	return (uint32_t)(rng_state >> 33);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
 }
 
 /* Appends to p until len bytes: fill(p + off) writes one line and returns its length. */
@@ -138,13 +120,13 @@ static double run_ours(const struct payload *p)
 	struct fbc_term_config cfg = { .rows = ROWS, .cols = COLS, .scrollback_lines = 10000 };
 	if (fbc_term_create(&term, &cfg) != 0)
 		exit(1);
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (size_t off = 0; off < p->len; off += PIECE) {
 		size_t n = p->len - off < PIECE ? p->len - off : PIECE;
 		fbc_term_feed(term, p->bytes + off, n);
 		fbc_term_damage_clear(term);
 	}
-	double dt = now_s() - t0;
+	double dt = bench_now_s() - t0;
 	fbc_term_destroy(term);
 	return (double)p->len / dt / 1e6;
 }
@@ -164,7 +146,7 @@ static double run_peer(const struct payload *p)
 	vterm_screen_set_callbacks(screen, &cbs, NULL);
 	vterm_screen_set_damage_merge(screen, VTERM_DAMAGE_SCROLL);
 	vterm_screen_reset(screen, 1);
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (size_t off = 0; off < len; off += 4096) {
 		size_t n = len - off < 4096 ? len - off
 					    : 4096; /* its text decoder needs short writes */
@@ -172,7 +154,7 @@ static double run_peer(const struct payload *p)
 		if ((off + n) % PIECE == 0 || off + n == len)
 			vterm_screen_flush_damage(screen);
 	}
-	double dt = now_s() - t0;
+	double dt = bench_now_s() - t0;
 	vterm_free(vt);
 	return (double)len / dt / 1e6;
 }
@@ -251,10 +233,10 @@ static double run_bare_state(const struct payload *p)
 	vterm_state_set_callbacks(state, &nop_callbacks, NULL);
 	vterm_state_reset(state, 1);
 	vterm_input_write(vt, " \r", 2); /* REP before any character loops forever in 0.1.4 */
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (size_t off = 0; off < p->len; off += 4096)
 		vterm_input_write(vt, p->bytes + off, p->len - off < 4096 ? p->len - off : 4096);
-	double dt = now_s() - t0;
+	double dt = bench_now_s() - t0;
 	vterm_free(vt);
 	return (double)p->len / dt / 1e6;
 }
@@ -282,8 +264,8 @@ static void bench_parse(size_t mib)
 		}
 		for (int r = 0; r < 3; r++)
 			peer[r] = run_peer(&payloads[i]);
-		printf("%-24s %14.1f %22.2f %24.1f\n", payloads[i].name, median(ours, 5),
-			median(peer, 3), median(bare, 5));
+		printf("%-24s %14.1f %22.2f %24.1f\n", payloads[i].name, bench_median(ours, 5),
+			bench_median(peer, 3), bench_median(bare, 5));
 		fflush(stdout);
 		free(payloads[i].bytes);
 	}
@@ -323,22 +305,22 @@ static void bench_render(void)
 		pixman_region32_t damage;
 		pixman_region32_init(&damage);
 		fbc_render_invalidate(render);
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		fbc_render_draw(render, term, &frame, &damage);
-		full[r] = (now_s() - t0) * 1e3;
+		full[r] = (bench_now_s() - t0) * 1e3;
 		char line[1024];
 		size_t n = mixed_line(line);
 		fbc_term_feed(term, line, n);
-		t0 = now_s();
+		t0 = bench_now_s();
 		fbc_render_draw(render, term, &frame, &damage);
-		scroll[r] = (now_s() - t0) * 1e3;
+		scroll[r] = (bench_now_s() - t0) * 1e3;
 		fbc_term_damage_clear(term);
 		pixman_region32_fini(&damage);
 	}
 	printf("render 1920x1080, %dx%d cells of %dx%d px: full redraw %.2f ms (%.0f ns/cell), "
 	       "one-line scroll (every changed cell redrawn) %.2f ms\n",
-		cols, rows, m.cell_width, m.cell_height, median(full, 7),
-		median(full, 7) * 1e6 / (rows * cols), median(scroll, 7));
+		cols, rows, m.cell_width, m.cell_height, bench_median(full, 7),
+		bench_median(full, 7) * 1e6 / (rows * cols), bench_median(scroll, 7));
 	free(p.bytes);
 	fbc_term_destroy(term);
 	fbc_render_destroy(render);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "log.h"
 #include "scripted_host.h"
 #include "svd.h"
@@ -52,12 +53,6 @@ static double clock_us(clockid_t clock)
 	struct timespec ts;
 	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
 
 static struct svd_rect cell(uint32_t col, uint32_t row)
@@ -204,8 +199,8 @@ static struct result measure(
 		rig_service(rig);
 	}
 	svd_device_get_stats(rig->dev, &after);
-	qsort(samples, (size_t)iters, sizeof(*samples), cmp_double);
-	qsort(cpu, (size_t)iters, sizeof(*cpu), cmp_double);
+	qsort(samples, (size_t)iters, sizeof(*samples), bench_cmp_double);
+	qsort(cpu, (size_t)iters, sizeof(*cpu), bench_cmp_double);
 	struct result r = {
 		.us_median = samples[iters / 2],
 		.cpu_median = cpu[iters / 2],

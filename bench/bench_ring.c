@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "vmb_ring.h"
 #include "wire.h"
 
@@ -72,13 +73,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "bench_ring: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static void signal_peer(struct side *s)
@@ -209,7 +203,7 @@ static double memcpy_mbps(const uint8_t *src, uint32_t size, uint64_t count)
 {
 	static uint8_t dst[DATA_BYTES];
 	uint32_t off = 0;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (uint64_t i = 0; i < count; i++) {
 		if (off + size > sizeof(dst))
 			off = 0;
@@ -218,7 +212,7 @@ static double memcpy_mbps(const uint8_t *src, uint32_t size, uint64_t count)
 		/* Keep the copy from being optimised away. */
 		__asm__ volatile("" : : "r"(dst) : "memory");
 	}
-	return (double)size * (double)count / (now_s() - t0) / 1e6;
+	return (double)size * (double)count / (bench_now_s() - t0) / 1e6;
 }
 
 static void producer(struct side *s)
@@ -239,7 +233,7 @@ static void producer(struct side *s)
 		for (size_t i = 0; i < MAX_BATCH; i++)
 			outs[i] = (struct vmb_ring_out){ VMB_PKT_DATA_INBAND, 0, i, &iov, 1 };
 		uint64_t signals0 = s->signals;
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		for (uint64_t sent = 0; sent < count;) {
 			size_t n = run->batch;
 			if (n > count - sent)
@@ -248,7 +242,7 @@ static void producer(struct side *s)
 			sent += n;
 		}
 		struct report rep = wait_report(s);
-		double secs = now_s() - t0;
+		double secs = bench_now_s() - t0;
 		double mb = (double)count * run->size / 1e6;
 		double copy = memcpy_mbps(payload, run->size, count);
 		printf("%7" PRIu32 " %5" PRIu32 " %9" PRIu64

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "hvhost_harness.h"
 #include "rfb_client.h"
 #include "svd.h"
@@ -187,18 +188,11 @@ struct result {
 	uint64_t updates, bytes;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Serves until cond holds or seconds pass; false on the timeout. */
 static bool serve_until(struct server *s, atomic_bool *cond, atomic_bool *failed, double seconds)
 {
-	double end = now_s() + seconds;
-	while (!atomic_load(cond) && !atomic_load(failed) && now_s() < end)
+	double end = bench_now_s() + seconds;
+	while (!atomic_load(cond) && !atomic_load(failed) && bench_now_s() < end)
 		s->idle(s->data, 5);
 	return atomic_load(cond);
 }
@@ -209,15 +203,15 @@ static int run(
 	if (viewer_start(v) < 0 || !serve_until(s, &v->ready, &v->failed, 10))
 		return -EIO;
 	/* Settle: the first picture out, then count from zero. */
-	double settle = now_s() + 0.5;
-	while (now_s() < settle)
+	double settle = bench_now_s() + 0.5;
+	while (bench_now_s() < settle)
 		s->idle(s->data, 5);
 	uint64_t updates0 = atomic_load(&v->updates), bytes0 = atomic_load(&v->bytes);
 	int timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	const struct itimerspec its = { { 0, 1000000000 / FPS }, { 0, 1000000000 / FPS } };
 	if (timer < 0 || timerfd_settime(timer, 0, &its, NULL) < 0)
 		return -errno;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (uint32_t k = 0; k < frames; k++) {
 		for (;;) { // until the next tick, serving
 			struct pollfd pfd = { .fd = timer, .events = POLLIN };
@@ -230,10 +224,10 @@ static int run(
 		int n = draw_frame(w, k, s->px, s->stride, r);
 		s->frame(s->data, r, n);
 	}
-	double t1 = now_s();
+	double t1 = bench_now_s();
 	close(timer);
 	/* What is still on its way when the source stops counts too. */
-	while (now_s() < t1 + 0.25)
+	while (bench_now_s() < t1 + 0.25)
 		s->idle(s->data, 5);
 	*out = (struct result){ s->name, frames, t1 - t0, atomic_load(&v->updates) - updates0,
 		atomic_load(&v->bytes) - bytes0 };

@@ -314,11 +314,12 @@ const char *hvhost_harness_path(const struct hvhost_harness *h, const char *name
 	return mut->path_buf;
 }
 
+static struct hvhost_conn *main_conn(struct hvhost_harness *h);
+
 struct json_object *hvhost_harness_cmd(struct hvhost_harness *h, const char *line)
 {
-	if (!h->main_conn)
-		h->main_conn = hvhost_harness_connect(h);
-	return h->main_conn ? hvhost_conn_cmd(h->main_conn, line) : NULL;
+	struct hvhost_conn *conn = main_conn(h);
+	return conn ? hvhost_conn_cmd(conn, line) : NULL;
 }
 
 /* ---- monitor connections ---- */
@@ -472,4 +473,64 @@ struct json_object *hvhost_conn_cmd(struct hvhost_conn *conn, const char *line)
 		return NULL;
 	}
 	return hvhost_conn_read(conn);
+}
+
+/* ---- replies ---- */
+
+struct json_object *hvhost_json_path(struct json_object *obj, const char *path)
+{
+	char key[64];
+	for (const char *p = path; obj && *p;) {
+		size_t n = strcspn(p, ".");
+		snprintf(key, sizeof(key), "%.*s", (int)n, p);
+		if (!json_object_object_get_ex(obj, key, &obj))
+			obj = NULL;
+		p += n + (p[n] == '.');
+	}
+	return obj;
+}
+
+bool hvhost_conn_ok(struct hvhost_conn *conn, const char *line)
+{
+	struct json_object *r = hvhost_conn_cmd(conn, line);
+	struct json_object *ok = hvhost_json_path(r, "ok");
+	bool good = ok && json_object_get_boolean(ok);
+	if (!good)
+		printf("# %s -> %s\n", line, r ? json_object_to_json_string(r) : "(no reply)");
+	json_object_put(r);
+	return good;
+}
+
+static struct hvhost_conn *main_conn(struct hvhost_harness *h)
+{
+	if (!h->main_conn)
+		h->main_conn = hvhost_harness_connect(h);
+	return h->main_conn;
+}
+
+bool hvhost_harness_ok(struct hvhost_harness *h, const char *line)
+{
+	struct hvhost_conn *conn = main_conn(h);
+	return conn && hvhost_conn_ok(conn, line);
+}
+
+int64_t hvhost_conn_get(struct hvhost_conn *conn, const char *cmd, const char *path)
+{
+	char line[128];
+	snprintf(line, sizeof(line), "{\"cmd\":\"%s\"}", cmd);
+	struct json_object *r = hvhost_conn_cmd(conn, line);
+	struct json_object *v = hvhost_json_path(r, path);
+	bool number =
+		json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_boolean);
+	int64_t n = number ? json_object_get_int64(v) : -1;
+	if (!number)
+		printf("# %s: no integer at %s\n", cmd, path);
+	json_object_put(r);
+	return n;
+}
+
+int64_t hvhost_harness_get(struct hvhost_harness *h, const char *cmd, const char *path)
+{
+	struct hvhost_conn *conn = main_conn(h);
+	return conn ? hvhost_conn_get(conn, cmd, path) : -1;
 }

@@ -29,7 +29,9 @@
 #ifndef HVD_TESTS_HVHOST_HARNESS_H
 #define HVD_TESTS_HVHOST_HARNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct json_object;
@@ -82,5 +84,18 @@ int hvhost_conn_send(struct hvhost_conn *conn, const void *data, size_t len);
 struct json_object *hvhost_conn_read(struct hvhost_conn *conn);
 /* hvhost_conn_send() of line plus a newline, then hvhost_conn_read(). */
 struct json_object *hvhost_conn_cmd(struct hvhost_conn *conn, const char *line);
+
+/* ---- replies ---- */
+
+/* The member of obj at a dotted path ("video.rx.DIRT"), borrowed from obj; NULL when any step
+ * is missing or obj is NULL. */
+struct json_object *hvhost_json_path(struct json_object *obj, const char *path);
+/* Sends line; true when the reply says "ok": true, else a "# line -> reply" note and false. */
+bool hvhost_conn_ok(struct hvhost_conn *conn, const char *line);
+bool hvhost_harness_ok(struct hvhost_harness *h, const char *line);
+/* The integer (or boolean, 0/1) at path in the reply to {"cmd": cmd}, e.g. ("stats",
+ * "video.rx.DIRT"); -1 with a note when there is none. */
+int64_t hvhost_conn_get(struct hvhost_conn *conn, const char *cmd, const char *path);
+int64_t hvhost_harness_get(struct hvhost_harness *h, const char *cmd, const char *path);
 
 #endif

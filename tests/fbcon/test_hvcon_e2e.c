@@ -130,19 +130,9 @@ static int find_at_column(const struct png_image_rgb *s, const struct glyphs *g,
 
 /* ---- the monitor ---- */
 
-static bool reply_ok(struct json_object *r, const char *what)
-{
-	struct json_object *ok = NULL;
-	bool good = r && json_object_object_get_ex(r, "ok", &ok) && json_object_get_boolean(ok);
-	if (!good)
-		NOTE("%s -> %s", what, r ? json_object_to_json_string(r) : "(no reply)");
-	json_object_put(r);
-	return good;
-}
-
 static bool cmd_ok(struct e2e *e, const char *line)
 {
-	return reply_ok(hvhost_harness_cmd(e->h, line), line);
+	return hvhost_harness_ok(e->h, line);
 }
 
 static bool PRINTF(2, 3) cmdf_ok(struct e2e *e, const char *fmt, ...)
@@ -157,13 +147,7 @@ static bool PRINTF(2, 3) cmdf_ok(struct e2e *e, const char *fmt, ...)
 
 static int64_t rx_dirt(struct e2e *e)
 {
-	struct json_object *r = hvhost_harness_cmd(e->h, "{\"cmd\":\"stats\"}"), *v = NULL;
-	int64_t n = -1;
-	if (r && json_object_object_get_ex(r, "video", &v) &&
-		json_object_object_get_ex(v, "rx", &v) && json_object_object_get_ex(v, "DIRT", &v))
-		n = json_object_get_int64(v);
-	json_object_put(r);
-	return n;
+	return hvhost_harness_get(e->h, "stats", "video.rx.DIRT");
 }
 
 static bool screenshot(struct e2e *e)

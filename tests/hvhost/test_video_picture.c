@@ -195,9 +195,9 @@ static void test_poll_refresh_needs_no_dirt(void)
 	const struct synthvid_rect none = { 5, 5, 5, 5 };
 	REQUIRE(video_guest_dirt(&g, &none, 1) == 0);
 	REQUIRE(video_guest_sync(&g) == 0);
-	CHECK(video_host_ok(h, "{\"cmd\":\"wait\",\"what\":\"quiet\",\"ms\":50}"));
+	CHECK(hvhost_harness_ok(h, "{\"cmd\":\"wait\",\"what\":\"quiet\",\"ms\":50}"));
 	CHECK(picture_is(h, &geo, NULL, 8, 8));
-	CHECK_EQ_INT(video_host_stat(h, "video.dirt_rects"), 0);
+	CHECK_EQ_INT(hvhost_harness_get(h, "stats", "video.dirt_rects"), 0);
 	finish(h, &g);
 }
 
@@ -219,7 +219,7 @@ static void test_show_damage_outlines_dirt(void)
 	CHECK_EQ_INT(png_image_rgb_at(&img, 5, 5), 0);
 	png_image_rgb_free(&img);
 	/* A moment later (500 ms of host time) the outline is gone. */
-	CHECK(video_host_ok(h, "{\"cmd\":\"wait\",\"what\":\"quiet\",\"ms\":600}"));
+	CHECK(hvhost_harness_ok(h, "{\"cmd\":\"wait\",\"what\":\"quiet\",\"ms\":600}"));
 	CHECK(picture_is(h, &geo, &r, 9, -1));
 	finish(h, &g);
 }
@@ -265,33 +265,33 @@ static void test_wait_dirt_and_quiet(void)
 {
 	struct video_guest g;
 	struct hvhost_harness *h = start(NULL, &g, SYNTHVID_VERSION_3_5);
-	int64_t before = video_host_stat(h, "video.rx.DIRT");
+	int64_t before = hvhost_harness_get(h, "stats", "video.rx.DIRT");
 	CHECK_EQ_INT(before, 0);
 	/* Nothing new since the request: times out. */
 	struct json_object *r =
 		hvhost_harness_cmd(h, "{\"cmd\":\"wait\",\"what\":\"dirt\",\"timeout_ms\":0}");
-	CHECK(r && !json_object_get_boolean(json_path(r, "ok")));
+	CHECK(r && !json_object_get_boolean(hvhost_json_path(r, "ok")));
 	json_object_put(r);
 	const struct synthvid_rect rect = { 0, 0, 1, 1 };
 	REQUIRE(video_guest_dirt(&g, &rect, 1) == 0);
 	/* With `since`, a DIRT that came before the request counts. */
 	r = hvhost_harness_cmd(h, "{\"cmd\":\"wait\",\"what\":\"dirt\",\"since\":0}");
-	CHECK(json_object_get_boolean(json_path(r, "ok")));
+	CHECK(json_object_get_boolean(hvhost_json_path(r, "ok")));
 	CHECK_EQ_INT(json_path_int(r, "dirt"), 1);
 	json_object_put(r);
 	/* A waiter sees a DIRT sent after its request. */
 	struct hvhost_conn *c = hvhost_harness_connect(h);
 	REQUIRE(c);
 	r = hvhost_conn_cmd(c, "{\"cmd\":\"wait\",\"what\":\"quiet\",\"ms\":1}");
-	CHECK(json_object_get_boolean(json_path(r, "ok")));
+	CHECK(json_object_get_boolean(hvhost_json_path(r, "ok")));
 	json_object_put(r);
 	static const char wait[] = "{\"cmd\":\"wait\",\"what\":\"dirt\"}\n";
 	REQUIRE(hvhost_conn_send(c, wait, strlen(wait)) == 0);
 	/* The stats reply on the other connection proves the wait was taken in first. */
-	CHECK_EQ_INT(video_host_stat(h, "video.rx.DIRT"), 1);
+	CHECK_EQ_INT(hvhost_harness_get(h, "stats", "video.rx.DIRT"), 1);
 	REQUIRE(video_guest_dirt(&g, &rect, 1) == 0);
 	r = hvhost_conn_read(c);
-	CHECK(json_object_get_boolean(json_path(r, "ok")));
+	CHECK(json_object_get_boolean(hvhost_json_path(r, "ok")));
 	CHECK_EQ_INT(json_path_int(r, "dirt"), 2);
 	json_object_put(r);
 	finish(h, &g);
@@ -306,17 +306,17 @@ static void test_new_guest_keeps_the_picture_until_it_draws(void)
 	draw(g.mmio.base, &geo, 11);
 	show(&g, &geo, NULL);
 	/* Rescind: the channel goes, the picture stays. */
-	CHECK(video_host_ok(h, "{\"cmd\":\"rescind\",\"device\":\"video\"}"));
-	CHECK_EQ_INT(video_host_stat(h, "video.version"), 0);
+	CHECK(hvhost_harness_ok(h, "{\"cmd\":\"rescind\",\"device\":\"video\"}"));
+	CHECK_EQ_INT(hvhost_harness_get(h, "stats", "video.version"), 0);
 	CHECK(picture_is(h, &geo, NULL, 11, 11));
 	/* The guest goes (after hearing of the rescind, so it releases the relid rather than
 	 * closing it): mode is null again, the picture stays. */
 	CHECK(vmb_bus_dispatch(g.bus) == 0);
 	video_guest_close(&g);
-	CHECK(video_host_ok(h, "{\"cmd\":\"wait\",\"what\":\"connected\",\"timeout_ms\":0}") ==
+	CHECK(hvhost_harness_ok(h, "{\"cmd\":\"wait\",\"what\":\"connected\",\"timeout_ms\":0}") ==
 		false);
 	struct json_object *stats = video_host_stats(h);
-	CHECK(json_path(stats, "mode") == NULL);
+	CHECK(hvhost_json_path(stats, "mode") == NULL);
 	json_object_put(stats);
 	CHECK(picture_is(h, &geo, NULL, 11, 11));
 	/* A new guest's first DIRT, before any SITUATION_UPDATE, is in the power-on mode. */

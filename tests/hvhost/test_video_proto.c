@@ -17,7 +17,8 @@
 
 #define MIB (1024u * 1024u)
 
-#define CHECK_STAT(h, path, expected) CHECK_EQ_INT(video_host_stat((h), (path)), (expected))
+#define CHECK_STAT(h, path, expected)                                                              \
+	CHECK_EQ_INT(hvhost_harness_get((h), "stats", (path)), (expected))
 
 /* A fresh host and a guest with synthvid 3.5 negotiated. */
 static struct hvhost_harness *start_negotiated(const char *const *args, struct video_guest *g)
@@ -63,7 +64,7 @@ static void test_version_accepted_then_feature_change(void)
 	CHECK_STAT(h, "video.version", SYNTHVID_VERSION_3_5);
 	CHECK_STAT(h, "video.tx.VERSION_RESPONSE", 1);
 	CHECK_STAT(h, "video.tx.FEATURE_CHANGE", 1);
-	CHECK(video_host_ok(h, "{\"cmd\":\"wait\",\"what\":\"device\",\"device\":\"video\"}"));
+	CHECK(hvhost_harness_ok(h, "{\"cmd\":\"wait\",\"what\":\"device\",\"device\":\"video\"}"));
 	finish(h, &g);
 }
 
@@ -381,11 +382,11 @@ static void test_situation_update_checked_against_vram(void)
 	CHECK_EQ_INT(json_path_int(stats, "video.rejects.video_output_count"), 1);
 	CHECK_EQ_INT(json_path_int(stats, "video.rejects.situation_too_large"), 1);
 	CHECK_EQ_INT(json_path_int(stats, "video.tx.SITUATION_UPDATE_ACK"), 0);
-	CHECK(json_path(stats, "mode") == NULL);
+	CHECK(hvhost_json_path(stats, "mode") == NULL);
 	json_object_put(stats);
 	/* Exactly the whole VRAM, with an odd pitch, is fine. */
 	CHECK_EQ_INT(situation(&g, 1, 1000, vram / 4004, 4004, vram % 4004, 32), 1);
-	CHECK(video_host_ok(
+	CHECK(hvhost_harness_ok(
 		h, "{\"cmd\":\"wait\",\"what\":\"mode\",\"width\":1000,\"timeout_ms\":0}"));
 	stats = video_host_stats(h);
 	CHECK_EQ_INT(json_path_int(stats, "mode.width"), 1000);
@@ -494,13 +495,13 @@ static void test_pointer_shapes_are_checked(void)
 	CHECK_EQ_INT(json_path_int(stats, "video.rejects.cursor_size"), 2);
 	CHECK_EQ_INT(json_path_int(stats, "video.rejects.cursor_data_length"), 2);
 	CHECK_EQ_INT(json_path_int(stats, "video.rejects.cursor_part"), 1);
-	CHECK(!json_object_get_boolean(json_path(stats, "video.cursor.shape")));
+	CHECK(!json_object_get_boolean(hvhost_json_path(stats, "video.cursor.shape")));
 	json_object_put(stats);
 	/* The largest cursor (36 KiB, over OpenVMM's 16 KiB) is taken whole. */
 	CHECK(pointer_shape(&g, 0xff, 96, 96, SYNTHVID_CURSOR_MAX_DATA) == 0);
 	REQUIRE(video_guest_sync(&g) == 0);
 	stats = video_host_stats(h);
-	CHECK(json_object_get_boolean(json_path(stats, "video.cursor.shape")));
+	CHECK(json_object_get_boolean(hvhost_json_path(stats, "video.cursor.shape")));
 	CHECK_EQ_INT(json_path_int(stats, "video.cursor.width"), 96);
 	CHECK_EQ_INT(json_path_int(stats, "video.rejects_total"), 5);
 	json_object_put(stats);
@@ -514,11 +515,11 @@ static void test_feature_command_sends_feature_change(void)
 	struct hvhost_harness *h = video_host_start(NULL);
 	struct video_guest g;
 	/* Nothing to send it to yet. */
-	CHECK(!video_host_ok(h, "{\"cmd\":\"feature\"}"));
+	CHECK(!hvhost_harness_ok(h, "{\"cmd\":\"feature\"}"));
 	REQUIRE(video_guest_open(&g, h) == 0);
-	CHECK(!video_host_ok(h, "{\"cmd\":\"feature\"}"));
+	CHECK(!hvhost_harness_ok(h, "{\"cmd\":\"feature\"}"));
 	REQUIRE(video_guest_version(&g, SYNTHVID_VERSION_3_5, NULL) > 0);
-	CHECK(video_host_ok(h, "{\"cmd\":\"feature\",\"dirt\":false,\"situation\":false}"));
+	CHECK(hvhost_harness_ok(h, "{\"cmd\":\"feature\",\"dirt\":false,\"situation\":false}"));
 	struct synthvid_msg m;
 	REQUIRE(video_guest_expect(&g, SYNTHVID_FEATURE_CHANGE, &m) == 0);
 	CHECK_EQ_INT(m.feature_change.is_dirt_needed, 0);
@@ -526,7 +527,7 @@ static void test_feature_command_sends_feature_change(void)
 	CHECK_EQ_INT(m.feature_change.is_ptr_shape_needed, 1);
 	CHECK_EQ_INT(m.feature_change.is_situ_needed, 0);
 	struct json_object *stats = video_host_stats(h);
-	CHECK(!json_object_get_boolean(json_path(stats, "video.feature.dirt")));
+	CHECK(!json_object_get_boolean(hvhost_json_path(stats, "video.feature.dirt")));
 	CHECK_EQ_INT(json_path_int(stats, "video.tx.FEATURE_CHANGE"), 2);
 	json_object_put(stats);
 	finish(h, &g);

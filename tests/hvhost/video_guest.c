@@ -198,51 +198,14 @@ struct json_object *video_host_stats(struct hvhost_harness *h)
 	return hvhost_harness_cmd(h, "{\"cmd\":\"stats\"}");
 }
 
-struct json_object *json_path(struct json_object *obj, const char *path)
-{
-	char key[128];
-	while (obj && *path) {
-		size_t n = strcspn(path, ".");
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, path, n);
-		key[n] = '\0';
-		struct json_object *next = NULL;
-		if (!json_object_object_get_ex(obj, key, &next))
-			return NULL;
-		obj = next;
-		path += n + (path[n] == '.');
-	}
-	return obj;
-}
-
 int64_t json_path_int(struct json_object *obj, const char *path)
 {
-	struct json_object *v = json_path(obj, path);
+	struct json_object *v = hvhost_json_path(obj, path);
 	if (!v || !json_object_is_type(v, json_type_int)) {
 		NOTE("stats: no integer at %s", path);
 		return -1;
 	}
 	return json_object_get_int64(v);
-}
-
-int64_t video_host_stat(struct hvhost_harness *h, const char *path)
-{
-	struct json_object *stats = video_host_stats(h);
-	int64_t v = json_path_int(stats, path);
-	json_object_put(stats);
-	return v;
-}
-
-bool video_host_ok(struct hvhost_harness *h, const char *line)
-{
-	struct json_object *r = hvhost_harness_cmd(h, line);
-	struct json_object *ok = json_path(r, "ok");
-	bool good = ok && json_object_get_boolean(ok);
-	if (!good)
-		NOTE("%s -> %s", line, r ? json_object_to_json_string(r) : "(no reply)");
-	json_object_put(r);
-	return good;
 }
 
 int video_host_screenshot(struct hvhost_harness *h, bool cursor, struct png_image_rgb *out)
@@ -251,7 +214,7 @@ int video_host_screenshot(struct hvhost_harness *h, bool cursor, struct png_imag
 	snprintf(path, sizeof(path), "%s", hvhost_harness_path(h, "shot.png"));
 	snprintf(line, sizeof(line), "{\"cmd\":\"screenshot\",\"path\":\"%s\",\"cursor\":%s}", path,
 		cursor ? "true" : "false");
-	if (!video_host_ok(h, line))
+	if (!hvhost_harness_ok(h, line))
 		return -EIO;
 	return png_read_rgb(path, out);
 }

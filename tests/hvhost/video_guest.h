@@ -71,14 +71,9 @@ int video_guest_dirt(struct video_guest *g, const struct synthvid_rect *rects, s
 
 /* `stats`; the caller puts it. */
 struct json_object *video_host_stats(struct hvhost_harness *h);
-/* The member at a dotted path ("video.rejects.dirt_rect_empty"), or NULL. */
-struct json_object *json_path(struct json_object *obj, const char *path);
-/* Its integer value, or -1 when missing. */
+/* The integer at a dotted path ("video.rejects.dirt_rect_empty"; hvhost_json_path()), or -1
+ * when missing. */
 int64_t json_path_int(struct json_object *obj, const char *path);
-/* One counter from a fresh `stats`. */
-int64_t video_host_stat(struct hvhost_harness *h, const char *path);
-/* Sends a monitor line; true when the reply is {"ok": true, ...}. Prints the reply if not. */
-bool video_host_ok(struct hvhost_harness *h, const char *line);
 
 /* `screenshot` into the harness directory, read back. */
 int video_host_screenshot(struct hvhost_harness *h, bool cursor, struct png_image_rgb *out);

@@ -128,7 +128,7 @@ static void test_vncsnapshot_shows_the_screen(void)
 	struct vnc_fixture f;
 	start(&f, NULL);
 	snapshot_matches(&f, NULL);
-	CHECK(vnc_fixture_get(&f, "vnc", "accepted", NULL) >= 1);
+	CHECK(vnc_fixture_get_path(&f, "vnc", "accepted") >= 1);
 	CHECK_EQ_INT(vnc_fixture_stop(&f), 0);
 }
 

@@ -130,16 +130,16 @@ static void test_malformed_clients_are_dropped(void)
 	REQUIRE(vnc_fixture_sync(&f, &good) == 0);
 	for (size_t i = 0; i < ARRAY_LEN(hostiles); i++) {
 		hostile_client(&f, &hostiles[i]);
-		CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "dropped", "protocol"), (int64_t)i + 1);
+		CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "dropped.protocol"), (int64_t)i + 1);
 	}
 	unsigned seed = 7;
 	NOTE("garbage seed %u", seed);
 	garbage_client(&f, false, seed);
 	garbage_client(&f, true, seed + 1);
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "dropped", "protocol"),
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "dropped.protocol"),
 		(int64_t)ARRAY_LEN(hostiles) + 2);
 	CHECK(wait_line(&f, "\"what\":\"vnc_viewers\",\"count\":1"));
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "clients", NULL), 1);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "clients"), 1);
 	check_viewer_still_served(&f, &good);
 	rfb_client_close(&good);
 	CHECK_EQ_INT(vnc_fixture_stop(&f), 0);
@@ -162,7 +162,7 @@ static void test_cut_text_is_skipped(void)
 	}
 	REQUIRE(vnc_fixture_sync(&f, &c) == 0);
 	CHECK_EQ_INT(vnc_fixture_diff(&f, &c, "after-cut.png"), 0);
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "dropped", "protocol"), 0);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "dropped.protocol"), 0);
 	rfb_client_close(&c);
 	CHECK_EQ_INT(vnc_fixture_stop(&f), 0);
 }
@@ -178,7 +178,7 @@ static void test_half_sent_version_blocks_nobody(void)
 	viewer(&f, &good);
 	REQUIRE(vnc_fixture_sync(&f, &good) == 0);
 	CHECK_EQ_INT(vnc_fixture_diff(&f, &good, "good.png"), 0);
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "clients", NULL), 2);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "clients"), 2);
 	REQUIRE(rfb_client_send(&half, "08\n", 3) == 0);
 	half.version_sent = true;
 	REQUIRE(rfb_client_handshake(&half, NULL, encodings, ARRAY_LEN(encodings)) == 0);
@@ -239,7 +239,7 @@ static void test_client_that_never_reads_slows_nobody(void)
 	CHECK_MSG(queued > 0, "the stuck client's output is not stuck (%lld)", (long long)queued);
 	/* At most the one update it was being sent: the rest of its damage waits merged. */
 	CHECK(queued <= 4 * 1024 * 1024);
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "clients", NULL), 2);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "clients"), 2);
 	REQUIRE(vnc_fixture_guest_send(&f, "still"));
 	const char *line = vnc_fixture_guest_line(&f);
 	REQUIRE(line && strcmp(line, "still") == 0);
@@ -272,14 +272,14 @@ static void test_client_limit(void)
 	CHECK_EQ_INT(rfb_client_handshake(&extra, NULL, encodings, ARRAY_LEN(encodings)), -EACCES);
 	CHECK_MSG(strcmp(extra.reason, "too many clients") == 0, "reason '%s'", extra.reason);
 	rfb_client_close(&extra);
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "refused", NULL), 1);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "refused"), 1);
 	/* A place that frees up is taken again. */
 	rfb_client_close(&c[0]);
 	CHECK(wait_line(&f, "\"what\":\"vnc_viewers\",\"count\":3"));
 	viewer(&f, &c[0]);
 	REQUIRE(vnc_fixture_sync(&f, &c[0]) == 0);
 	CHECK_EQ_INT(vnc_fixture_diff(&f, &c[0], "again.png"), 0);
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "viewers", NULL), 4);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "viewers"), 4);
 	for (size_t i = 0; i < ARRAY_LEN(c); i++)
 		rfb_client_close(&c[i]);
 	CHECK_EQ_INT(vnc_fixture_stop(&f), 0);

@@ -127,8 +127,8 @@ static void test_keysyms_on_the_us_layout(void)
 	key(&c, XK_Up);
 	EXPECT(&f, { EV_KEY, KEY_ENTER, 1 }, { EV_KEY, KEY_ENTER, 0 }, { EV_KEY, KEY_UP, 1 },
 		{ EV_KEY, KEY_UP, 0 });
-	CHECK(vnc_fixture_get(&f, "vnc", "keys_unmapped", NULL) >= 1);
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "input_dropped", NULL), 0);
+	CHECK(vnc_fixture_get_path(&f, "vnc", "keys_unmapped") >= 1);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "input_dropped"), 0);
 	rfb_client_close(&c);
 	CHECK_EQ_INT(vnc_fixture_stop(&f), 0);
 }
@@ -187,7 +187,7 @@ static void test_pointer_position_buttons_and_wheel(void)
 	REQUIRE(rfb_client_pointer(&c, 0, 1, 1) == 0);
 	EXPECT(&f, { EV_ABS, ABS_X, 0 }, { EV_ABS, ABS_Y, 0 }, { EV_ABS, ABS_X, 1023 },
 		{ EV_ABS, ABS_Y, 767 }, { EV_ABS, ABS_X, 1 }, { EV_ABS, ABS_Y, 1 });
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "pointer_events", NULL), 15);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "pointer_events"), 15);
 	rfb_client_close(&c);
 	CHECK_EQ_INT(vnc_fixture_stop(&f), 0);
 }
@@ -226,7 +226,7 @@ static void test_half_sent_key_event_blocks_nobody(void)
 	REQUIRE(rfb_client_send(&slow, down_c + 5, 3) == 0);
 	REQUIRE(rfb_client_key(&slow, false, XK_c) == 0);
 	EXPECT(&f, { EV_KEY, KEY_C, 1 }, { EV_KEY, KEY_C, 0 });
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "dropped", "protocol"), 0);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "dropped.protocol"), 0);
 	rfb_client_close(&slow);
 	rfb_client_close(&other);
 	CHECK_EQ_INT(vnc_fixture_stop(&f), 0);

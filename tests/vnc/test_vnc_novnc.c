@@ -325,7 +325,7 @@ static void test_novnc_shows_the_guest_and_sends_its_input(void)
 	int at_x = -1, at_y = -1;
 	CHECK(guest_click(&f, &at_x, &at_y));
 	CHECK_MSG(at_x == 100 && at_y == 50, "clicked at %d,%d", at_x, at_y);
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "dropped", "protocol"), 0);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "dropped.protocol"), 0);
 	png_image_rgb_free(&want);
 	png_image_rgb_free(&page);
 	stop_browser(&b);

@@ -65,7 +65,7 @@ static void test_every_pixel_format_shows_the_screen(void)
 		CHECK_MSG(diff == 0, "%s: %ld pixels differ", formats[i].name, diff);
 		rfb_client_close(&c);
 	}
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "dropped", "protocol"), 0);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "dropped.protocol"), 0);
 	CHECK_EQ_INT(vnc_fixture_stop(&f), 0);
 }
 
@@ -94,7 +94,7 @@ static void test_mode_change_is_a_desktop_size_update(void)
 	CHECK_EQ_INT(vnc_fixture_diff(&f, &resizable, "after.png"), 0);
 	/* The other would read 800-wide rows into its 1024-wide picture: it is let go. */
 	CHECK(rfb_client_wait_closed(&fixed, RFB_CLIENT_TIMEOUT_MS));
-	CHECK_EQ_INT(vnc_fixture_get(&f, "vnc", "dropped", "no_resize"), 1);
+	CHECK_EQ_INT(vnc_fixture_get_path(&f, "vnc", "dropped.no_resize"), 1);
 	rfb_client_close(&fixed);
 	rfb_client_close(&resizable);
 	CHECK_EQ_INT(vnc_fixture_stop(&f), 0);

@@ -33,44 +33,12 @@ struct json_object *vnc_fixture_cmd(struct vnc_fixture *f, const char *line)
 
 bool vnc_fixture_ok(struct vnc_fixture *f, const char *line)
 {
-	struct json_object *r = vnc_fixture_cmd(f, line), *ok = NULL;
-	bool good = r && json_object_object_get_ex(r, "ok", &ok) && json_object_get_boolean(ok);
-	if (!good)
-		NOTE("%s -> %s", line, r ? json_object_to_json_string(r) : "(no reply)");
-	json_object_put(r);
-	return good;
-}
-
-int64_t vnc_fixture_get(struct vnc_fixture *f, const char *cmd, const char *key1, const char *key2)
-{
-	char line[128];
-	snprintf(line, sizeof(line), "{\"cmd\":\"%s\"}", cmd);
-	struct json_object *r = vnc_fixture_cmd(f, line), *v = NULL;
-	int64_t n = -1;
-	if (r && json_object_object_get_ex(r, key1, &v) &&
-		(!key2 || json_object_object_get_ex(v, key2, &v)))
-		n = json_object_get_int64(v);
-	json_object_put(r);
-	return n;
+	return hvhost_harness_ok(f->h, line);
 }
 
 int64_t vnc_fixture_get_path(struct vnc_fixture *f, const char *cmd, const char *path)
 {
-	char line[128], key[64];
-	snprintf(line, sizeof(line), "{\"cmd\":\"%s\"}", cmd);
-	struct json_object *r = vnc_fixture_cmd(f, line), *v = r;
-	for (const char *p = path; v && *p;) {
-		size_t n = strcspn(p, ".");
-		snprintf(key, sizeof(key), "%.*s", (int)n, p);
-		if (!json_object_object_get_ex(v, key, &v))
-			v = NULL;
-		p += n + (p[n] == '.');
-	}
-	int64_t n = v ? json_object_get_int64(v) : -1;
-	if (!v)
-		NOTE("%s: no %s", cmd, path);
-	json_object_put(r);
-	return n;
+	return hvhost_harness_get(f->h, cmd, path);
 }
 
 const char *vnc_fixture_guest_line(struct vnc_fixture *f)
@@ -153,7 +121,7 @@ int vnc_fixture_start(
 	int ret = hvhost_harness_start(&f->h, argv);
 	if (ret < 0)
 		return ret;
-	f->port = (int)vnc_fixture_get(f, "vnc", "port", NULL);
+	f->port = (int)vnc_fixture_get_path(f, "vnc", "port");
 	if (f->port <= 0)
 		return -EPROTO;
 	return guest_args ? start_guest(f, guest_args) : 0;

@@ -42,8 +42,6 @@ int vnc_fixture_stop(struct vnc_fixture *f);
 struct json_object *vnc_fixture_cmd(struct vnc_fixture *f, const char *line);
 /* A monitor command that must reply ok. */
 bool vnc_fixture_ok(struct vnc_fixture *f, const char *line);
-/* An integer of the reply of cmd at key1[.key2], or -1. */
-int64_t vnc_fixture_get(struct vnc_fixture *f, const char *cmd, const char *key1, const char *key2);
 /* Writes line and a newline to the guest's stdin (vnc_guest.c: "mode WxH"). */
 bool vnc_fixture_guest_send(struct vnc_fixture *f, const char *line);
 /* An integer (or boolean) at a dotted path of cmd's reply ("video.feature.dirt"), or -1. */
