@@ -2,8 +2,11 @@
  * The hvcon program (headless mode): runs a command to its end, writes the final screen as a
  * PNG and exits with the command's status; options are checked. $HVCON names the binary.
  */
+#include <fcntl.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,9 +61,25 @@ static void test_hvcon_headless_writes_the_screen(void)
 
 static void test_hvcon_options(void)
 {
+	/* --help goes to stdout (kept out of the TAP stream) and names the outputs. */
+	const char *help_path = out_path("hvcon_help.txt");
+	int saved = dup(1);
+	int fd = open(help_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	REQUIRE(saved >= 0 && fd >= 0);
+	fflush(stdout);
+	dup2(fd, 1);
+	close(fd);
 	char *help[] = { "--help", NULL };
 	int status = run_hvcon(help);
+	dup2(saved, 1);
+	close(saved);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char text[4096] = "";
+	FILE *f = fopen(help_path, "r");
+	REQUIRE(f);
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+	fclose(f);
+	CHECK(strstr(text, "usage: hvcon") && strstr(text, "--output NAME"));
 	char *bad[] = { "--font-size", "3", "--headless", NULL };
 	status = run_hvcon(bad);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2);
