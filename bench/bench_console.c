@@ -16,10 +16,11 @@
  *    dirt since` go out in one write, timed to the wait's reply; the cursor does not blink, so
  *    the first DIRT after the key is the echo. Median and p99.
  *
- * Fixed inputs (seeded generator), median of 3 runs. kmscon needs a real VT and DRM device: the
- * VM suite (tests/vm) measures it, not this program.
+ * Fixed inputs (seeded generator), median of 3 runs. kmscon and the kernel's fbcon need a VT
+ * and a DRM device: with --vm, tests/vm's bench scenario runs them beside hvcon in one QEMU
+ * guest and their figures are printed here with the ratios.
  *
- * Usage: bench_console [MB]   (payload size, default 50; runs: $BENCH_RUNS, default 3)
+ * Usage: bench_console [--vm] [MB]   (payload size, default 50; runs: $BENCH_RUNS, default 3)
  * hvhost and hvcon: $HVHOST / $HVCON, else the ones built beside this benchmark.
  */
 #define LOG_MODULE "bench"
@@ -42,6 +43,7 @@
 #include "bench_util.h"
 #include "fbc_font.h"
 #include "hvhost_harness.h"
+#include "macros.h"
 
 #define SCREEN_W 1024
 #define SCREEN_H 768
@@ -487,6 +489,71 @@ static int cell_size(struct setup *s)
 	return 0;
 }
 
+/* ---- the VM peers ---- */
+
+/* A figure of bench.json ("console.kmscon.lines"), or -1. */
+static double vm_figure(struct json_object *bench, const char *key)
+{
+	struct json_object *figures = hvhost_json_path(bench, "figures");
+	size_t n = json_object_is_type(figures, json_type_array) ? json_object_array_length(figures)
+								 : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *f = json_object_array_get_idx(figures, i);
+		struct json_object *k = hvhost_json_path(f, "key"),
+				   *v = hvhost_json_path(f, "value");
+		if (k && v && strcmp(json_object_get_string(k), key) == 0)
+			return json_object_get_double(v);
+	}
+	return -1;
+}
+
+/* kmscon and the kernel's fbcon need a VT and a DRM device: tests/vm's bench scenario runs the
+ * same cat of the same files through them and hvcon in one QEMU guest (TCG, virtio-gpu). */
+static void vm_peers(struct setup *s)
+{
+	char out[600], log[700], json[700];
+	snprintf(out, sizeof(out), "%s/vm", s->dir);
+	snprintf(log, sizeof(log), "%s/run-vm.log", s->dir);
+	snprintf(json, sizeof(json), "%s/bench.json", out);
+	const char *argv[] = { "/usr/bin/python3", HVD_SOURCE_ROOT "/tests/vm/run-vm.py", "--build",
+		HVD_BUILD_ROOT, "--scenario", "bench", "--out", out, NULL };
+	printf("  same QEMU guest (TCG, virtio-gpu, Debian's kernel), same run; log %s\n", log);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		printf("  VM: cannot run tests/vm/run-vm.py\n");
+		return;
+	}
+	struct json_object *bench = json_object_from_file(json);
+	if (!bench) {
+		printf("  VM: no figures (QEMU could not run the guest: see the log)\n");
+		return;
+	}
+	static const char *const kinds[] = { "lines", "colour" };
+	printf("  %-8s %8s %8s %8s\n", "cat MB/s", "hvcon", "kmscon", "fbcon");
+	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
+		char key[64], a[48], b[48];
+		double v[3];
+		static const char *const who[] = { "hvcon", "kmscon", "fbcon" };
+		for (size_t j = 0; j < 3; j++) {
+			snprintf(key, sizeof(key), "console.%s.%s", who[j], kinds[i]);
+			v[j] = vm_figure(bench, key);
+		}
+		printf("  %-8s %8.2f %8.2f %8.2f   vs kmscon: %-16s vs fbcon: %s\n", kinds[i], v[0],
+			v[1], v[2], compare(v[0], v[1], a, sizeof(a)),
+			compare(v[0], v[2], b, sizeof(b)));
+	}
+	json_object_put(bench);
+}
+
 static int setup(struct setup *s)
 {
 	snprintf(s->hvcon, sizeof(s->hvcon), "%s", getenv("HVCON") ? getenv("HVCON") : HVCON_PATH);
@@ -526,6 +593,11 @@ static void teardown(struct setup *s, const struct payload *p, size_t n)
 
 int main(int argc, char **argv)
 {
+	bool vm = argc > 1 && strcmp(argv[1], "--vm") == 0;
+	if (vm) {
+		argc--;
+		argv++;
+	}
 	double mb = argc > 1 ? atof(argv[1]) : 50;
 	size_t size = (size_t)((mb > 0 ? mb : 50) * 1e6);
 	int runs = getenv("BENCH_RUNS") ? atoi(getenv("BENCH_RUNS")) : 3;
@@ -555,7 +627,10 @@ int main(int argc, char **argv)
 	throughput(&s, &p[0], runs);
 	throughput(&s, &p[1], runs);
 	latency(&s);
-	printf("  kmscon: measured by the VM suite (tests/vm: it needs a VT and a DRM device)\n");
+	if (vm)
+		vm_peers(&s);
+	else
+		printf("  kmscon, fbcon: --vm runs them in the QEMU guest of tests/vm\n");
 	teardown(&s, p, 2);
 	return 0;
 }
