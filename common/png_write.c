@@ -3,6 +3,7 @@
 #include "png_write.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,14 @@ int png_write_xrgb8888(
 	int ret = -ENOMEM;
 	if (!job.row || !tmp)
 		goto out;
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device (/dev/null), FIFO or symlink is the caller's choice of where the bytes go:
+		 * renaming over it would replace it with a regular file. Write through it instead. */
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		ret = fd < 0 ? -errno : write_file(&job, fd);
+		goto out;
+	}
 	strcpy(tmp, path);
 	strcat(tmp, ".XXXXXX");
 	int fd = mkstemp(tmp);

@@ -18,7 +18,8 @@
 /*
  * Writes pixels (height rows of stride bytes, borrowed; not NULL) to path (not NULL) under a
  * temporary name in the same directory, then renames it into place: a reader never sees a
- * half-written PNG and a failure leaves no file behind. The file is mode 0644.
+ * half-written PNG and a failure leaves no file behind. The file is mode 0644. A path that is
+ * not a regular file (/dev/null, a FIFO, a symlink) is written through, never replaced.
  *
  * Returns 0 or a negative errno, never fatal: -EINVAL for a NULL argument, a size of 0 or over
  * PNG_WRITE_MAX_DIM, or a stride below width * 4; the errno of the failed open/write/rename;

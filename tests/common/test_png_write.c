@@ -1,8 +1,12 @@
 /* PNG writing (png_write.c): XRGB8888 in, 8-bit RGB PNG out, pixel for pixel. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <png.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -133,12 +137,50 @@ static void test_unwritable_path_leaves_nothing(void)
 	char path[128];
 	snprintf(path, sizeof(path), "%s/missing/shot.png", dir);
 	CHECK_EQ_INT(png_write_xrgb8888(path, px, 2, 2, 8), -ENOENT);
-	/* A directory where the file should go: the rename fails, the temporary goes away. */
+	/* A directory where the file should go: refused, and no temporary is left. */
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	REQUIRE(mkdir(path, 0700) == 0);
 	CHECK_EQ_INT(png_write_xrgb8888(path, px, 2, 2, 8), -EISDIR);
 	rmdir(path);
 	CHECK_EQ_INT(remove_dir(), 0);
+}
+
+static bool starts_png(const uint8_t *b, size_t n)
+{
+	static const uint8_t sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	return n >= sizeof(sig) && memcmp(b, sig, sizeof(sig)) == 0;
+}
+
+/* `--screenshot /dev/null` and the like: the bytes go through the path, which stays what it
+ * was (a rename over /dev/null would make it a regular file for the whole machine). */
+static void test_special_files_are_written_through(void)
+{
+	static const uint8_t px[16];
+	make_dir();
+	char fifo[128], target[128], link[128];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	REQUIRE(mkfifo(fifo, 0600) == 0);
+	int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+	REQUIRE(rd >= 0);
+	CHECK_EQ_INT(png_write_xrgb8888(fifo, px, 2, 2, 8), 0);
+	uint8_t buf[256];
+	ssize_t n = read(rd, buf, sizeof(buf));
+	CHECK(n > 0 && starts_png(buf, (size_t)n));
+	close(rd);
+	struct stat st;
+	CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+
+	snprintf(target, sizeof(target), "%s/target.png", dir);
+	snprintf(link, sizeof(link), "%s/link.png", dir);
+	REQUIRE(symlink(target, link) == 0);
+	CHECK_EQ_INT(png_write_xrgb8888(link, px, 2, 2, 8), 0);
+	CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	FILE *f = fopen(target, "rb");
+	CHECK(f && starts_png(buf, fread(buf, 1, sizeof(buf), f)));
+	if (f)
+		fclose(f);
+	/* The fifo, the link and its target; no temporary. */
+	CHECK_EQ_INT(remove_dir(), 3);
 }
 
 int main(int argc, char **argv)
@@ -147,6 +189,7 @@ int main(int argc, char **argv)
 		TEST_CASE(test_png_round_trip_is_pixel_exact),
 		TEST_CASE(test_bad_sizes_are_errors),
 		TEST_CASE(test_unwritable_path_leaves_nothing),
+		TEST_CASE(test_special_files_are_written_through),
 	};
 	return test_main(argc, argv, cases, ARRAY_LEN(cases));
 }
