@@ -122,8 +122,10 @@ static void __attribute__((noreturn)) child_exec(const struct exec_plan *plan, i
 	dup2(slave, 0);
 	dup2(slave, 1);
 	dup2(slave, 2);
-	if (slave > 2)
-		close(slave);
+	/* The child gets the terminal and nothing else: a descriptor hvcon (or whoever started
+	 * it) left without CLOEXEC must not reach the shell, which may read it as input (dash's
+	 * ENV handling does) or keep a socket alive. */
+	close_range(3, ~0u, 0);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigset_t none;

@@ -96,9 +96,26 @@ static void test_hvcon_options(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 }
 
+/* The child gets the terminal and nothing else: a descriptor its starter left open without
+ * CLOEXEC does not reach the shell (which could read it as input or hold a socket open). */
+static void test_hvcon_child_gets_only_the_terminal(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+	REQUIRE(fd >= 0);
+	REQUIRE(dup2(fd, 9) == 9);
+	close(fd);
+	char *args[] = { "--headless", "--size", "320x200", "--output",
+		(char *)out_path("hvcon_fds.png"), "--", "/bin/sh", "-c",
+		"test -t 0 && test -t 1 && test -t 2 && test ! -e /proc/$$/fd/9", NULL };
+	int status = run_hvcon(args);
+	close(9);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_hvcon_headless_writes_the_screen),
 	TEST_CASE(test_hvcon_options),
+	TEST_CASE(test_hvcon_child_gets_only_the_terminal),
 };
 
 int main(int argc, char **argv)
