@@ -223,18 +223,28 @@ struct setup {
 	char display[16];
 };
 
+/* Runs argv to its end, its wall time in r->wall_s. Its exit code (-1 when killed), or a
+ * negative errno below -1 when it could not start. */
+static int timed_run(struct child *c, const char *const *argv, struct run *r)
+{
+	double t0 = bench_now_s();
+	int err = spawn(c, argv);
+	if (err)
+		return err < -1 ? err : -EIO;
+	int code = wait_child(c);
+	r->wall_s = bench_now_s() - t0;
+	return code;
+}
+
 static int run_hvcon(struct setup *s, const char *cmd, struct run *r)
 {
 	const char *argv[] = { s->hvcon, "--output", "svd", "--vmbus", s->vmbus, "--font-size",
 		"16", "--no-blink", "--stats", "--shim-socket", "none", "--input", "none", "--",
 		"/bin/sh", "-c", cmd, NULL };
 	struct child c;
-	double t0 = bench_now_s();
-	int err = spawn(&c, argv);
-	if (err)
-		return err;
-	int code = wait_child(&c);
-	r->wall_s = bench_now_s() - t0;
+	int code = timed_run(&c, argv, r);
+	if (code < -1)
+		return code;
 	const char *stats = strstr(c.tail, "hvcon: stats:");
 	int64_t child_ms = 0;
 	if (code != 0 || !stats ||
@@ -257,13 +267,8 @@ static int run_headless(struct setup *s, const char *cmd, struct run *r)
 	const char *argv[] = { s->hvcon, "--headless", "--size", size, "--font-size", "16",
 		"--screenshot", "/dev/null", "--", "/bin/sh", "-c", cmd, NULL };
 	struct child c;
-	double t0 = bench_now_s();
-	int err = spawn(&c, argv);
-	if (err)
-		return err;
-	int code = wait_child(&c);
-	r->wall_s = bench_now_s() - t0;
-	return code == 0 ? 0 : -EIO;
+	int code = timed_run(&c, argv, r);
+	return code < -1 ? code : code == 0 ? 0 : -EIO;
 }
 
 static int run_xterm(struct setup *s, const char *cmd, struct run *r)
@@ -275,13 +280,8 @@ static int run_xterm(struct setup *s, const char *cmd, struct run *r)
 	const char *argv[] = { "/usr/bin/xterm", "-display", s->display, "-geometry", geometry,
 		"-fa", "DejaVu Sans Mono", "-fs", fs, "-e", "/bin/sh", "-c", cmd, NULL };
 	struct child c;
-	double t0 = bench_now_s();
-	int err = spawn(&c, argv);
-	if (err)
-		return err;
-	int code = wait_child(&c);
-	r->wall_s = bench_now_s() - t0;
-	return code == 0 ? 0 : -EIO;
+	int code = timed_run(&c, argv, r);
+	return code < -1 ? code : code == 0 ? 0 : -EIO;
 }
 
 /* Xvfb on a display it picks (-displayfd), 96 dpi so points and pixels agree. */
