@@ -4,8 +4,15 @@
  * Per cell: one SRC fill for the background, one OVER composite of the glyph mask through a
  * solid colour, fills for underline, strike-through and the non-block cursors (foot's
  * render_cell does the same). Runs of drawn cells in a row go into the damage as one rectangle.
+ *
+ * When the terminal scrolled a band of rows (fbc_term_damage_scroll()), the band's pixel rows
+ * and memory move first, so the per-cell comparison finds the moved lines equal and draws only
+ * the new ones. Rows the move uncovers keep their pixels and memory, which still agree. The
+ * band's damage is then what differs between the memory before the move and after the draw,
+ * cell by cell, so it stays exact.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +60,7 @@ struct fbc_render {
 	pixman_image_t *target;
 	int rows, cols; // cells the memory covers
 	struct drawn *shadow;
+	struct drawn *before; // [rows * cols]: the scrolled band's memory before it moved
 	bool full;
 
 	/* What the last draw used, to know when every cell must be compared. */
@@ -92,6 +100,7 @@ void fbc_render_destroy(struct fbc_render *r)
 		if (r->solids[i].image)
 			pixman_image_unref(r->solids[i].image);
 	free(r->shadow);
+	free(r->before);
 	free(r);
 }
 
@@ -278,13 +287,16 @@ struct row_ctx {
 	enum drawn_cursor cursor;
 	int run_start; // first cell of the damage run being built, -1: none
 	pixman_region32_t *damage;
+	bool quiet; // row in a moved band: its damage is worked out afterwards
 	int drawn;
 };
 
 static void flush_run(struct row_ctx *c, int end_col)
 {
-	if (c->run_start < 0)
+	if (c->run_start < 0 || c->quiet) {
+		c->run_start = -1;
 		return;
+	}
 	int cw = c->r->m.cell_width, ch = c->r->m.cell_height;
 	pixman_region32_union_rect(c->damage, c->damage, c->run_start * cw, c->row * ch,
 		(unsigned)((end_col - c->run_start) * cw), (unsigned)ch);
@@ -356,10 +368,16 @@ static int resize_shadow(struct fbc_render *r, int rows, int cols)
 	if (rows == r->rows && cols == r->cols && r->shadow)
 		return 0;
 	struct drawn *shadow = calloc((size_t)rows * (size_t)cols, sizeof(*shadow));
-	if (!shadow)
+	struct drawn *before = malloc((size_t)rows * (size_t)cols * sizeof(*before));
+	if (!shadow || !before) {
+		free(shadow);
+		free(before);
 		return -ENOMEM;
+	}
 	free(r->shadow);
+	free(r->before);
 	r->shadow = shadow;
+	r->before = before;
 	r->rows = rows;
 	r->cols = cols;
 	r->full = true;
@@ -393,6 +411,104 @@ static enum drawn_cursor cursor_kind(const struct fbc_cursor *cur, bool blink_on
 		return DRAWN_BAR;
 	default:
 		return DRAWN_BLOCK;
+	}
+}
+
+/* Rows [top, bottom) whose memory moved with their pixels this draw; top >= bottom: none. */
+struct band {
+	int top, bottom;
+};
+
+static size_t count_blinking(const struct drawn *d, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += d[i].blinking;
+	return k;
+}
+
+/* Moves the grid area's pixel rows of cell rows [top, bottom) up by n cell rows (down when
+ * negative); the n rows uncovered keep their pixels. The margins do not move. */
+static void move_pixels(struct fbc_render *r, uint32_t *data, int top, int bottom, int n)
+{
+	ptrdiff_t stride = pixman_image_get_stride(r->target) / (ptrdiff_t)sizeof(*data);
+	size_t bytes = (size_t)r->cols * (size_t)r->m.cell_width * sizeof(*data);
+	int ch = r->m.cell_height, shift = (n > 0 ? n : -n) * ch;
+	int y0 = top * ch, y1 = bottom * ch;
+	/* Row by row in the order that reads every source row before it is overwritten. */
+	if (n > 0)
+		for (int y = y0; y < y1 - shift; y++)
+			memmove(data + y * stride, data + (y + shift) * stride, bytes);
+	else
+		for (int y = y1 - 1; y >= y0 + shift; y--)
+			memmove(data + y * stride, data + (y - shift) * stride, bytes);
+}
+
+/*
+ * Follows the terminal's scroll since the last draw: moves the band's pixels and memory
+ * together (so the memory still says what the target shows, whatever the terminal did besides)
+ * and keeps the band's memory from before in r->before for damage_band(). Returns the band,
+ * whose every cell the caller must compare, or none when there is nothing worth moving.
+ */
+static struct band follow_scroll(struct fbc_render *r, struct fbc_term *term)
+{
+	struct band none = { 0, 0 };
+	int top, bottom, delta;
+	uint32_t *data = pixman_image_get_data(r->target);
+	if (!data || !fbc_term_damage_scroll(term, &top, &bottom, &delta))
+		return none;
+	bottom = bottom < r->rows ? bottom : r->rows;
+	int n = delta > 0 ? delta : -delta;
+	if (top < 0 || n >= bottom - top)
+		return none; /* every line in the band is new */
+	size_t cols = (size_t)r->cols, cells = (size_t)(bottom - top) * cols;
+	size_t kept = (size_t)(bottom - top - n) * cols, off = (size_t)n * cols;
+	struct drawn *band = r->shadow + (size_t)top * cols, *was = r->before + (size_t)top * cols;
+	memcpy(was, band, cells * sizeof(*band));
+	move_pixels(r, data, top, bottom, delta);
+	memmove(delta > 0 ? band : band + off, delta > 0 ? band + off : band, kept * sizeof(*band));
+	r->blinking += count_blinking(band, cells);
+	r->blinking -= count_blinking(was, cells);
+	return (struct band){ top, bottom };
+}
+
+static bool cell_differs(const struct fbc_render *r, int row, int col)
+{
+	size_t i = (size_t)row * (size_t)r->cols + (size_t)col;
+	return !drawn_equal(&r->shadow[i], &r->before[i]);
+}
+
+static bool wide_at(const struct fbc_render *r, int row, int col)
+{
+	size_t i = (size_t)row * (size_t)r->cols + (size_t)col;
+	return ((r->shadow[i].attr | r->before[i].attr) & FBC_ATTR_WIDE) != 0;
+}
+
+/* The band's damage: the cells whose memory differs from before the move, a double-width
+ * character's halves together (either half's pixels may come from the other's). */
+static void damage_band(struct fbc_render *r, struct band b, pixman_region32_t *damage)
+{
+	int cw = r->m.cell_width, ch = r->m.cell_height;
+	for (int row = b.top; row < b.bottom; row++) {
+		int run = -1;
+		bool diff = cell_differs(r, row, 0), left_wide_diff = false;
+		for (int col = 0; col <= r->cols; col++) {
+			bool hit = false;
+			if (col < r->cols) {
+				bool next = col + 1 < r->cols && cell_differs(r, row, col + 1);
+				bool wide = wide_at(r, row, col);
+				hit = diff || left_wide_diff || (wide && next);
+				left_wide_diff = wide && diff;
+				diff = next;
+			}
+			if (hit && run < 0)
+				run = col;
+			if (!hit && run >= 0) {
+				pixman_region32_union_rect(damage, damage, run * cw, row * ch,
+					(unsigned)((col - run) * cw), (unsigned)ch);
+				run = -1;
+			}
+		}
 	}
 }
 
@@ -441,12 +557,17 @@ int fbc_render_draw(struct fbc_render *r, struct fbc_term *term,
 	};
 	bool compare_all =
 		r->full || c.inverse != r->last_inverse || c.blink_on != r->last_blink_on;
+	struct band band = { 0, 0 };
 	if (r->full)
 		start_full(r, c.inverse, damage);
+	else if (c.inverse == r->last_inverse)
+		band = follow_scroll(r, term); /* with inverse flipped every cell is redrawn */
 	for (c.row = 0; c.row < rows; c.row++) {
 		c.cursor_col = c.cursor != DRAWN_NO_CURSOR && cur.row == c.row ? cur.col : -1;
-		draw_row(&c, compare_all);
+		c.quiet = c.row >= band.top && c.row < band.bottom;
+		draw_row(&c, compare_all || c.quiet);
 	}
+	damage_band(r, band, damage);
 	r->cursor_row = c.cursor != DRAWN_NO_CURSOR ? cur.row : -1;
 	r->cursor_col = c.cursor != DRAWN_NO_CURSOR ? cur.col : -1;
 	r->full = false;

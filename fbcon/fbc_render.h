@@ -7,7 +7,9 @@
  * the old and new cursor cells) against that memory and repaints only the differing ones, so
  * the damage is exact: typing a letter is two cells (the letter and the cursor's new place), a
  * cursor blink is one. Glyphs are clipped to their cells, so no pixel outside the damage
- * changes.
+ * changes. When the terminal scrolled (fbc_term_damage_scroll()), the scrolled rows' pixels and
+ * memory are moved first, so only the new lines are drawn; the damage is still exactly the
+ * cells whose pixels changed.
  *
  * The target is borrowed: the caller (the console, later the shim surface) owns the image and
  * may replace it; a new target is repainted in full on the next draw.
@@ -55,7 +57,8 @@ bool fbc_render_blinking(const struct fbc_render *render);
  * margin right and below the grid is the default background). Adds the rectangles of every
  * pixel changed to `damage` (initialised by the caller). Returns the number of cells drawn or
  * negative errno. Does not clear the terminal's damage: the caller does, once every consumer
- * has drawn.
+ * has drawn. (A renderer that draws twice between clears still draws right, but moves the
+ * scrolled rows twice and so redraws them.)
  */
 int fbc_render_draw(struct fbc_render *render, struct fbc_term *term,
 	const struct fbc_render_frame *frame, pixman_region32_t *damage);

@@ -63,7 +63,12 @@ struct fbc_term {
 
 	size_t view_offset;
 	bool view_damaged; // every display row may have changed
-	bool changed;      // cursor or mode changed (no cell span)
+	/* Full-width vertical scrolls since the last damage clear (fbc_term_damage_scroll()):
+	 * rows [scroll_top, scroll_bottom) of the active grid moved up by scroll_delta (down when
+	 * negative). scroll_mixed: scrolls that one move cannot describe happened. */
+	int scroll_top, scroll_bottom, scroll_delta;
+	bool scroll_mixed;
+	bool changed; // cursor or mode changed (no cell span)
 	unsigned bells;
 
 	fbc_term_write_fn write;
@@ -158,6 +163,31 @@ static int on_movecursor(VTermPos pos, VTermPos oldpos, int visible, void *user)
 	return 1;
 }
 
+/* Accumulates consecutive scrolls of one band in one direction; anything else spoils it. */
+static void note_scroll(struct fbc_term *term, const struct fbc_cell_rect *r, int down, bool ok)
+{
+	int top = r->row0 < 0 ? 0 : r->row0;
+	int bottom = r->row1 > term->rows ? term->rows : r->row1;
+	bool full_width = r->col0 <= 0 && r->col1 >= term->cols;
+	if (!ok || !full_width || down == 0 || top >= bottom) {
+		term->scroll_mixed = true;
+		return;
+	}
+	if (term->scroll_delta == 0) {
+		term->scroll_top = top;
+		term->scroll_bottom = bottom;
+	} else if (top != term->scroll_top || bottom != term->scroll_bottom ||
+		(down > 0) != (term->scroll_delta > 0)) {
+		term->scroll_mixed = true;
+		return;
+	}
+	/* Past the band's height everything is new: stop counting before the sum overflows. */
+	int height = bottom - top;
+	down = down > height ? height : down < -height ? -height : down;
+	int delta = term->scroll_delta + down;
+	term->scroll_delta = delta > height ? height : delta < -height ? -height : delta;
+}
+
 static int on_scrollrect(VTermRect rect, int downward, int rightward, void *user)
 {
 	struct fbc_term *term = user;
@@ -165,6 +195,7 @@ static int on_scrollrect(VTermRect rect, int downward, int rightward, void *user
 	struct fbc_cell blank = blank_cell(term);
 	struct fbc_scrollback *sb = term->active == term->primary ? term->scrollback : NULL;
 	int ret = fbc_grid_scroll(term->active, &r, downward, rightward, &blank, sb);
+	note_scroll(term, &r, downward, ret >= 0 && rightward == 0);
 	if (ret < 0) {
 		note_oom(term, ret);
 		return 1;
@@ -714,8 +745,23 @@ void fbc_term_damage_span(const struct fbc_term *term, int row, int *lo, int *hi
 	fbc_grid_dirty_span(term->active, row, lo, hi);
 }
 
+bool fbc_term_damage_scroll(const struct fbc_term *term, int *top, int *bottom, int *delta)
+{
+	/* Scrolled back, the view stays on the same lines: nothing moved on the display. A moved
+	 * view, a resize, a screen switch or reverse video damage every row anyway. */
+	bool scrolled_back = term->view_offset && term->active == term->primary;
+	if (term->scroll_mixed || term->scroll_delta == 0 || term->view_damaged || scrolled_back)
+		return false;
+	*top = term->scroll_top;
+	*bottom = term->scroll_bottom;
+	*delta = term->scroll_delta;
+	return true;
+}
+
 void fbc_term_damage_clear(struct fbc_term *term)
 {
+	term->scroll_delta = 0;
+	term->scroll_mixed = false;
 	fbc_grid_clear_dirty(term->primary);
 	fbc_grid_clear_dirty(term->alternate);
 	term->view_damaged = false;

@@ -110,6 +110,17 @@ void fbc_term_get_stats(const struct fbc_term *term, struct fbc_term_stats *out)
  */
 bool fbc_term_damaged(const struct fbc_term *term);
 void fbc_term_damage_span(const struct fbc_term *term, int row, int *lo, int *hi);
+/*
+ * A hint for moving pixels instead of redrawing: true when, since fbc_term_damage_clear(), the
+ * only scrolls were full-width ones of display rows [*top, *bottom), all in one direction, for
+ * a total of *delta rows (> 0: contents moved up, < 0: down; |*delta| may reach the height:
+ * then nothing is left to move). What was on row r at the last clear is then on row r - *delta
+ * within the band, give or take other writes, which the damage spans cover (the band's rows
+ * are wholly damaged). False when no scroll happened or a move cannot describe it: scrolls of
+ * different bands or directions, partial-width or sideways scrolls, the scrollback view
+ * scrolled back or moved, a resize, a screen switch, reverse video.
+ */
+bool fbc_term_damage_scroll(const struct fbc_term *term, int *top, int *bottom, int *delta);
 void fbc_term_damage_clear(struct fbc_term *term);
 
 /* Scrollback view: lines scrolled back into history, 0 (the live screen) to the history length.
