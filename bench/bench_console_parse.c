@@ -318,7 +318,7 @@ static void bench_render(void)
 		pixman_region32_fini(&damage);
 	}
 	printf("render 1920x1080, %dx%d cells of %dx%d px: full redraw %.2f ms (%.0f ns/cell), "
-	       "one-line scroll (every changed cell redrawn) %.2f ms\n",
+	       "one-line scroll (rows moved, the new line drawn) %.2f ms\n",
 		cols, rows, m.cell_width, m.cell_height, bench_median(full, 7),
 		bench_median(full, 7) * 1e6 / (rows * cols), bench_median(scroll, 7));
 	free(p.bytes);
