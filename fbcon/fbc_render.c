@@ -384,18 +384,32 @@ static int resize_shadow(struct fbc_render *r, int rows, int cols)
 	return 0;
 }
 
+/* The margins right of and below the grid, in the screen's background: they flip with it on
+ * reverse video and the visual bell, as the whole window does in xterm. */
+static void paint_margins(struct fbc_render *r, bool inverse, pixman_region32_t *damage)
+{
+	int tw = pixman_image_get_width(r->target), th = pixman_image_get_height(r->target);
+	int gw = r->cols * r->m.cell_width, gh = r->rows * r->m.cell_height;
+	uint32_t bg = inverse ? r->palette.foreground : r->palette.background;
+	if (tw > gw) {
+		fill(r, bg, gw, 0, tw - gw, th);
+		pixman_region32_union_rect(
+			damage, damage, gw, 0, (unsigned)(tw - gw), (unsigned)th);
+	}
+	if (th > gh) {
+		fill(r, bg, 0, gh, gw, th - gh);
+		pixman_region32_union_rect(
+			damage, damage, 0, gh, (unsigned)gw, (unsigned)(th - gh));
+	}
+}
+
 /* A full repaint: forget the memory, paint the margins around the grid. */
 static void start_full(struct fbc_render *r, bool inverse, pixman_region32_t *damage)
 {
 	memset(r->shadow, 0, (size_t)r->rows * (size_t)r->cols * sizeof(*r->shadow));
 	r->blinking = 0;
+	paint_margins(r, inverse, damage);
 	int tw = pixman_image_get_width(r->target), th = pixman_image_get_height(r->target);
-	int gw = r->cols * r->m.cell_width, gh = r->rows * r->m.cell_height;
-	uint32_t bg = inverse ? r->palette.foreground : r->palette.background;
-	if (tw > gw)
-		fill(r, bg, gw, 0, tw - gw, th);
-	if (th > gh)
-		fill(r, bg, 0, gh, gw, th - gh);
 	pixman_region32_union_rect(damage, damage, 0, 0, (unsigned)tw, (unsigned)th);
 	r->cursor_row = r->cursor_col = -1;
 }
@@ -560,8 +574,10 @@ int fbc_render_draw(struct fbc_render *r, struct fbc_term *term,
 	struct band band = { 0, 0 };
 	if (r->full)
 		start_full(r, c.inverse, damage);
-	else if (c.inverse == r->last_inverse)
-		band = follow_scroll(r, term); /* with inverse flipped every cell is redrawn */
+	else if (c.inverse != r->last_inverse)
+		paint_margins(r, c.inverse, damage); /* and every cell is redrawn */
+	else
+		band = follow_scroll(r, term);
 	for (c.row = 0; c.row < rows; c.row++) {
 		c.cursor_col = c.cursor != DRAWN_NO_CURSOR && cur.row == c.row ? cur.col : -1;
 		c.quiet = c.row >= band.top && c.row < band.bottom;

@@ -34,7 +34,6 @@ struct rig {
 	int step;         // draws so far, for messages
 	bool failed;      // stop checking (and logging) after the first mismatch
 	uint64_t rng;
-	bool flashed; // a frame drawn with a flash (margins left as they were)
 };
 
 static struct fbc_font *real_font(void)
@@ -127,7 +126,6 @@ static int draw(struct rig *g, const struct fbc_render_frame *frame, pixman_regi
 	size_t n = (size_t)g->w * (size_t)g->h;
 	memcpy(g->before, px, n * sizeof(*px));
 	pixman_region32_clear(damage);
-	g->flashed |= frame->flash;
 	int drawn = fbc_render_draw(g->render, g->term, frame, damage);
 	CHECK(drawn >= 0);
 	pixman_image_t *want = full_repaint(g, frame);
@@ -135,10 +133,8 @@ static int draw(struct rig *g, const struct fbc_render_frame *frame, pixman_regi
 	int differ = 0, outside = 0, first = -1;
 	for (size_t i = 0; i < n; i++) {
 		int x = (int)(i % (size_t)g->w), y = (int)(i / (size_t)g->w);
-		/* The margins keep the colour of the last full repaint when inverse flips (the
-		 * bell's flash): compared only where no flash happened since. */
-		bool margin = x >= g->cols * g->cw || y >= g->rows * g->ch;
-		if ((!margin || !g->flashed) && !same_pixel(px[i], wp[i]) && differ++ == 0)
+		/* Margins included: they flip with the screen on the bell's flash. */
+		if (!same_pixel(px[i], wp[i]) && differ++ == 0)
 			first = (int)i;
 		if (!same_pixel(px[i], g->before[i]) &&
 			!pixman_region32_contains_point(damage, x, y, NULL))
