@@ -19,62 +19,10 @@
 #include "fbc_grid.h"
 #include "fbc_scrollback.h"
 #include "fbc_term.h"
+#include "fbc_term_internal.h"
 #include "fbc_utf8.h"
 #include "fbc_vtscan.h"
 #include "log.h"
-
-/* Largest single write to libvterm (see write_to_vterm()). */
-#define WRITE_MAX 4096
-/* Input bytes sanitised at a time (fbc_term_feed()). */
-#define SANITIZE_PIECE 4096
-
-/* Attributes fbc_vtscan tracks because libvterm 0.1.4 does not. */
-#define SCAN_ATTRS (FBC_ATTR_FAINT | FBC_ATTR_CONCEAL)
-
-struct pen {
-	uint32_t fg;
-	uint32_t bg;
-	uint16_t attr;
-};
-
-struct fbc_term {
-	VTerm *vt;
-	VTermState *state;
-	struct fbc_vtscan scan;
-	struct fbc_utf8 utf8;
-	uint8_t clean[FBC_UTF8_OUT_MAX(SANITIZE_PIECE)]; // sanitised bytes on their way in
-
-	struct fbc_grid *primary;
-	struct fbc_grid *alternate;
-	struct fbc_grid *active;
-	struct fbc_scrollback *scrollback;
-	struct fbc_clusters *clusters;
-	int rows, cols;
-
-	struct pen pen;
-	uint16_t saved_scan_attrs; // faint/conceal at the last cursor save
-	int primary_cursor_row;    // where the cursor was when the alternate screen came up
-
-	bool cursor_visible;
-	bool cursor_blink;
-	enum fbc_cursor_shape cursor_shape;
-	bool reverse_video;
-	enum fbc_mouse_mode mouse;
-
-	size_t view_offset;
-	bool view_damaged; // every display row may have changed
-	/* Full-width vertical scrolls since the last damage clear (fbc_term_damage_scroll()):
-	 * rows [scroll_top, scroll_bottom) of the active grid moved up by scroll_delta (down when
-	 * negative). scroll_mixed: scrolls that one move cannot describe happened. */
-	int scroll_top, scroll_bottom, scroll_delta;
-	bool scroll_mixed;
-	bool changed; // cursor or mode changed (no cell span)
-	unsigned bells;
-
-	fbc_term_write_fn write;
-	void *write_data;
-	struct fbc_term_stats stats;
-};
 
 static uint32_t color_from_vterm(const VTermColor *c, bool background)
 {
@@ -379,7 +327,7 @@ static const VTermStateCallbacks state_callbacks = {
 	.setlineinfo = on_setlineinfo,
 };
 
-static void on_output(const char *bytes, size_t len, void *user)
+void fbc_term_output(const char *bytes, size_t len, void *user)
 {
 	struct fbc_term *term = user;
 	if (term->write)
@@ -432,7 +380,7 @@ int fbc_term_create(struct fbc_term **out, const struct fbc_term_config *config)
 		goto err_term;
 	}
 	vterm_set_utf8(term->vt, 1);
-	vterm_output_set_callback(term->vt, on_output, term);
+	vterm_output_set_callback(term->vt, fbc_term_output, term);
 	term->state = vterm_obtain_state(term->vt);
 	vterm_state_set_callbacks(term->state, &state_callbacks, term);
 	vterm_state_reset(term->state, 1);
@@ -798,87 +746,4 @@ void fbc_term_view_reset(struct fbc_term *term)
 	if (term->view_offset)
 		term->view_damaged = true;
 	term->view_offset = 0;
-}
-
-void fbc_term_send_text(struct fbc_term *term, const char *utf8, size_t len)
-{
-	fbc_term_view_reset(term);
-	on_output(utf8, len, term);
-}
-
-/* vterm_key_of() relies on both enums listing these keys in the same order. */
-_Static_assert(FBC_VKEY_PAGE_DOWN - FBC_VKEY_ENTER == VTERM_KEY_PAGEDOWN - VTERM_KEY_ENTER,
-	"editing keys out of step with libvterm");
-_Static_assert(FBC_VKEY_KP_EQUAL - FBC_VKEY_KP_0 == VTERM_KEY_KP_EQUAL - VTERM_KEY_KP_0,
-	"keypad keys out of step with libvterm");
-_Static_assert((int)FBC_MOD_SHIFT == (int)VTERM_MOD_SHIFT &&
-		(int)FBC_MOD_ALT == (int)VTERM_MOD_ALT && (int)FBC_MOD_CTRL == (int)VTERM_MOD_CTRL,
-	"modifier bits out of step with libvterm");
-
-static VTermKey vterm_key_of(enum fbc_vkey key)
-{
-	if (key >= FBC_VKEY_F1 && key <= FBC_VKEY_F24)
-		return (VTermKey)VTERM_KEY_FUNCTION(1 + (key - FBC_VKEY_F1));
-	if (key >= FBC_VKEY_KP_0 && key <= FBC_VKEY_KP_EQUAL)
-		return (VTermKey)(VTERM_KEY_KP_0 + (key - FBC_VKEY_KP_0));
-	if (key >= FBC_VKEY_ENTER && key <= FBC_VKEY_PAGE_DOWN)
-		return (VTermKey)(VTERM_KEY_ENTER + (key - FBC_VKEY_ENTER));
-	return VTERM_KEY_NONE;
-}
-
-static VTermModifier vterm_mods_of(unsigned mods)
-{
-	return (VTermModifier)(mods & VTERM_ALL_MODS_MASK);
-}
-
-void fbc_term_send_key(struct fbc_term *term, enum fbc_vkey key, unsigned mods)
-{
-	VTermKey vkey = vterm_key_of(key);
-	if (vkey == VTERM_KEY_NONE)
-		return;
-	fbc_term_view_reset(term);
-	vterm_keyboard_key(term->vt, vkey, vterm_mods_of(mods));
-}
-
-static bool paste_byte_ok(unsigned char c)
-{
-	return c >= 0x20 || c == '\t' || c == '\n' || c == '\r';
-}
-
-void fbc_term_paste(struct fbc_term *term, const char *bytes, size_t len)
-{
-	fbc_term_view_reset(term);
-	vterm_keyboard_start_paste(term->vt);
-	size_t start = 0;
-	for (size_t i = 0; i <= len; i++) {
-		if (i < len && paste_byte_ok((unsigned char)bytes[i]))
-			continue;
-		if (i > start)
-			on_output(bytes + start, i - start, term);
-		start = i + 1;
-	}
-	vterm_keyboard_end_paste(term->vt);
-}
-
-static void clamp_cell(const struct fbc_term *term, int *row, int *col)
-{
-	*row = *row < 0 ? 0 : *row >= term->rows ? term->rows - 1 : *row;
-	*col = *col < 0 ? 0 : *col >= term->cols ? term->cols - 1 : *col;
-}
-
-/* libvterm 0.1.4 keeps reporting after the child turns mouse tracking off (its mode reset
- * does not clear its flags), so we only pass the mouse on while the mode says so. */
-void fbc_term_mouse_move(struct fbc_term *term, int row, int col, unsigned mods)
-{
-	if (term->mouse == FBC_MOUSE_OFF)
-		return;
-	clamp_cell(term, &row, &col);
-	vterm_mouse_move(term->vt, row, col, vterm_mods_of(mods));
-}
-
-void fbc_term_mouse_button(struct fbc_term *term, int button, bool pressed, unsigned mods)
-{
-	if (button < 1 || button > 5 || term->mouse == FBC_MOUSE_OFF)
-		return;
-	vterm_mouse_button(term->vt, button, pressed, vterm_mods_of(mods));
 }
