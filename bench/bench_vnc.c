@@ -15,7 +15,8 @@
  *              without the VMBus, hvhost's copies and its pump in between.
  * Figures: frames the source produced, FramebufferUpdates the viewer received per second,
  * bytes it received (total and per frame). Fewer bytes for the same picture is the point of
- * DIRT; updates/s above the frame rate cannot happen (updates coalesce).
+ * DIRT. Updates coalesce, so updates/s exceed the frame rate only when hvhost cuts a large
+ * change into bands of rows (progressive slices, hvh_vnc.c) that go out one per request.
  *
  * Usage: bench_vnc [frames]   (default 300). hvhost: $HVHOST, else the one built beside this.
  */
