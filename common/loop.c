@@ -2,6 +2,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <time.h>
@@ -43,6 +44,12 @@ int64_t loop_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int loop_timeout_min(int64_t a, int64_t b)
+{
+	int64_t m = a < 0 ? b : b < 0 ? a : a < b ? a : b;
+	return m < 0 ? -1 : m > INT_MAX ? INT_MAX : (int)m;
 }
 
 int64_t loop_now_ms(void)

@@ -1,8 +1,10 @@
 /*
  * A small poll(2) event loop: file descriptors and one-shot timers.
  *
- * Used by programs (hvhost, hvcon, demos); libraries that must fit any event loop expose a
- * pollable fd instead and never depend on this one. Sources may be added and removed from inside
+ * Used by programs (hvhost, hvdemo); libraries that must fit any event loop expose a pollable
+ * fd instead and never depend on this one. Programs whose round has a fixed order (hvcon: input,
+ * then the pty, then one draw; hvplay) poll themselves and use only the clock and
+ * loop_timeout_min(). Sources may be added and removed from inside
  * callbacks; a removed source is never called again.
  *
  * Errors: constructors return NULL (errno set) or a negative errno; loop_dispatch() returns
@@ -44,6 +46,10 @@ int loop_dispatch(struct loop *loop, int timeout_ms);
 int loop_run(struct loop *loop);
 void loop_quit(struct loop *loop);
 bool loop_quitting(const struct loop *loop);
+
+/* The sooner of two poll(2) timeouts in ms, a negative one meaning "none" (-1 when both are),
+ * capped at INT_MAX: for programs that work out their own poll round. */
+int loop_timeout_min(int64_t a, int64_t b);
 
 /* CLOCK_MONOTONIC in milliseconds and nanoseconds. */
 int64_t loop_now_ms(void);

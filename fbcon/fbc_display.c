@@ -290,22 +290,16 @@ static void read_pty(struct display *d, short revents)
 
 /* ---- the loop ---- */
 
-static int min_timeout(int64_t a, int64_t b)
-{
-	int64_t m = a < 0 ? b : b < 0 ? a : a < b ? a : b;
-	return m > INT32_MAX ? INT32_MAX : (int)m;
-}
-
 static int round_timeout(struct display *d, int64_t now)
 {
-	int64_t t = shim_get_timeout_ms(d->shim);
-	t = min_timeout(t, fbc_output_next_timeout(d->output, now));
+	int t = loop_timeout_min(
+		shim_get_timeout_ms(d->shim), fbc_output_next_timeout(d->output, now));
 	if (d->input)
-		t = min_timeout(t, fbc_input_next_timeout(d->input, now));
+		t = loop_timeout_min(t, fbc_input_next_timeout(d->input, now));
 	/* Without a pidfd a hung-up pty is the only sign of the exit: look again soon. */
 	if (d->pty_hung_up && fbc_console_child_fd(d->console) < 0)
-		t = min_timeout(t, 10);
-	return (int)t;
+		t = loop_timeout_min(t, 10);
+	return t;
 }
 
 static void fill_fds(struct display *d, struct pollfd *p)
@@ -394,7 +388,8 @@ static void flush_screen(struct display *d)
 		if (t < 0 && !fbc_output_frame_pending(d->output))
 			return;
 		struct pollfd p = { .fd = shim_get_fd(d->shim), .events = POLLIN };
-		if (poll(&p, p.fd >= 0 ? 1 : 0, min_timeout(t, end - now)) < 0 && errno != EINTR)
+		if (poll(&p, p.fd >= 0 ? 1 : 0, loop_timeout_min(t, end - now)) < 0 &&
+			errno != EINTR)
 			return;
 		if (shim_dispatch(d->shim) == -ENODEV)
 			return;

@@ -21,6 +21,7 @@
 #include "fbc_term.h"
 #include "log.h"
 #include "loop.h"
+#include "text.h"
 
 #define MAX_FALLBACKS 8
 
@@ -159,17 +160,6 @@ static bool is_one_of(const char *s, const char *const *names)
 	return false;
 }
 
-static bool parse_mode(const char *arg, uint32_t *w, uint32_t *h)
-{
-	unsigned x, y;
-	char end;
-	if (sscanf(arg, "%ux%u%c", &x, &y, &end) != 2 || x < 8 || y < 8 || x > 8192 || y > 8192)
-		return false;
-	*w = x;
-	*h = y;
-	return true;
-}
-
 /* The display's options (fbc_display.h). */
 static bool parse_display_option(struct options *o, int opt, const char *arg)
 {
@@ -186,7 +176,7 @@ static bool parse_display_option(struct options *o, int opt, const char *arg)
 		d->device = arg;
 		return true;
 	case OPT_MODE:
-		if (!parse_mode(arg, &d->width, &d->height))
+		if (!text_parse_size(arg, 8, 8192, &d->width, &d->height))
 			return false;
 		o->width = (int)d->width; /* --headless draws at this size too */
 		o->height = (int)d->height;
@@ -241,9 +231,14 @@ static bool parse_option(struct options *o, int opt, const char *arg)
 		o->headless |= strcmp(arg, "headless") == 0;
 		o->display.output = arg;
 		return true;
-	case OPT_SIZE:
-		return sscanf(arg, "%dx%d", &o->width, &o->height) == 2 && o->width >= 8 &&
-			o->height >= 8 && o->width <= 16384 && o->height <= 16384;
+	case OPT_SIZE: {
+		uint32_t w, h;
+		if (!text_parse_size(arg, 8, 16384, &w, &h))
+			return false;
+		o->width = (int)w;
+		o->height = (int)h;
+		return true;
+	}
 	case OPT_FONT:
 		o->font = arg;
 		return true;

@@ -7,6 +7,7 @@
 
 #include "fbc_term.h"
 #include "fbc_test_util.h"
+#include "text.h"
 
 static size_t put_utf8(uint32_t cp, char *out)
 {
@@ -62,22 +63,11 @@ size_t fbct_row_text(const struct fbc_term *term, int row, char *out, size_t cap
 	return fbct_line_text(term, &line, fbc_term_cols(term), out, cap);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static long hex_run(const char *in, int digits)
 {
 	long v = 0;
 	for (int i = 0; i < digits; i++) {
-		int h = hex_value(in[i]);
+		int h = text_hex_digit((unsigned char)in[i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
