@@ -72,7 +72,11 @@ class Qemu:
     on stderr."""
 
     def __init__(self, argv, qmp_path, log_path):
-        self.qmp_path = qmp_path
+        # We listen and QEMU connects to us as it starts (-chardev socket in client mode), so
+        # there is no window in which the socket is not there yet to poll for.
+        self.qmp_listen = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.qmp_listen.bind(qmp_path)
+        self.qmp_listen.listen(1)
         self.lines = queue.Queue()
         self.trace = []  # (time, line) of virtio-gpu trace events, in order
         self.stderr_tail = []
@@ -109,19 +113,18 @@ class Qemu:
             pass
 
     def _qmp_connect(self, deadline):
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.settimeout(30)
-                s.connect(self.qmp_path)
-                f = s.makefile("rwb")
-                json.loads(f.readline())  # the greeting
-                self.qmp = (s, f)
-                self.qmp_cmd("qmp_capabilities")
-                return
-            except (FileNotFoundError, ConnectionRefusedError):
-                time.sleep(0.05)  # the socket appears once QEMU has parsed its options
-        raise RuntimeError("QMP socket did not come up")
+        self.qmp_listen.settimeout(max(deadline - time.monotonic(), 0.001))
+        try:
+            s, _ = self.qmp_listen.accept()
+        except socket.timeout:
+            raise RuntimeError("QEMU did not connect to the QMP socket") from None
+        finally:
+            self.qmp_listen.close()
+        s.settimeout(30)
+        f = s.makefile("rwb")
+        json.loads(f.readline())  # the greeting
+        self.qmp = (s, f)
+        self.qmp_cmd("qmp_capabilities")
 
     def qmp_cmd(self, name, **args):
         if self.qmp is None:
@@ -201,7 +204,8 @@ class Run:
             "-device", f"virtio-gpu-pci,xres={SCREEN_W},yres={SCREEN_H}",
             "-kernel", kernel, "-initrd", initrd, "-append", append,
             "-chardev", "stdio,id=ser0,signal=off", "-serial", "chardev:ser0",
-            "-qmp", f"unix:{os.path.join(self.qmp_dir, 'qmp.sock')},server=on,wait=off",
+            "-chardev", f"socket,id=qmp,path={os.path.join(self.qmp_dir, 'qmp.sock')}",
+            "-mon", "chardev=qmp,mode=control",
         ]
         for ev in ("virtio_gpu_cmd_res_flush", "virtio_gpu_cmd_set_scanout"):
             argv += ["-trace", f"enable={ev}"]
