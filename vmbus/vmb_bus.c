@@ -7,17 +7,14 @@
  * channels is immediate (a rescinded channel fails at once); the offer list and the listener
  * follow at the next vmb_bus_dispatch(), from a queue. So a listener never runs in the middle
  * of a wait, and offer indexes stay valid between dispatches as vmb.h promises. The bus fd is
- * an epoll set of the transport's control fd and an eventfd that is readable while the queue
- * holds something the socket no longer shows.
+ * a wake set watching the transport's control fd, kicked while the queue holds something the
+ * socket no longer shows.
  */
 #define LOG_MODULE "vmb-bus"
 #include "vmb_bus_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "log.h"
 
@@ -40,14 +37,6 @@ static int grow(void **array, size_t *cap, size_t need, size_t elem)
 
 /* ---- events from the transport ---- */
 
-static void set_pending(struct vmb_bus *bus, bool pending)
-{
-	uint64_t v = 1;
-	ssize_t n = pending ? write(bus->pending_fd, &v, sizeof(v))
-			    : read(bus->pending_fd, &v, sizeof(v));
-	(void)n; /* EAGAIN: already in the wanted state */
-}
-
 static void queue_event(struct vmb_bus *bus, const struct vmb_bus_event *ev)
 {
 	/* Reclaim the flushed head before growing. */
@@ -58,7 +47,7 @@ static void queue_event(struct vmb_bus *bus, const struct vmb_bus_event *ev)
 		return;
 	}
 	bus->events[bus->n_events++] = *ev;
-	set_pending(bus, true);
+	(void)wakeset_kick(&bus->wake); /* fails only on a closed eventfd */
 }
 
 static void on_offer(void *data, const struct vmb_offer *offer)
@@ -83,9 +72,7 @@ static void on_disconnected(void *data)
 		return;
 	bus->disconnected = true;
 	/* A closed socket stays readable; keep it out of the user's poll set from now on. */
-	int fd = bus->transport ? bus->transport->ops->control_fd(bus->transport) : -1;
-	if (fd >= 0)
-		epoll_ctl(bus->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	wakeset_watch(&bus->wake, -1);
 	queue_event(bus, &(struct vmb_bus_event){ .kind = VMB_BUS_EVENT_DISCONNECTED });
 }
 
@@ -168,42 +155,24 @@ static void flush_events(struct vmb_bus *bus, bool tell)
 			notify(bus, &ev);
 	}
 	bus->events_head = bus->n_events = 0;
-	set_pending(bus, false);
+	wakeset_consume(&bus->wake);
 	bus->flushing = false;
 	sweep_listeners(bus);
 }
 
 /* ---- construction ---- */
 
-static int setup_fds(struct vmb_bus *bus)
-{
-	bus->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (bus->epoll_fd < 0)
-		return -errno;
-	bus->pending_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (bus->pending_fd < 0)
-		return -errno;
-	struct epoll_event ev = { .events = EPOLLIN };
-	if (epoll_ctl(bus->epoll_fd, EPOLL_CTL_ADD, bus->pending_fd, &ev) < 0)
-		return -errno;
-	return 0;
-}
-
 static int watch_control(struct vmb_bus *bus)
 {
 	int fd = bus->transport->ops->control_fd(bus->transport);
 	if (fd < 0 || bus->disconnected)
 		return 0;
-	struct epoll_event ev = { .events = EPOLLIN };
-	return epoll_ctl(bus->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+	return wakeset_watch(&bus->wake, fd);
 }
 
 static void bus_free(struct vmb_bus *bus)
 {
-	if (bus->epoll_fd >= 0)
-		close(bus->epoll_fd);
-	if (bus->pending_fd >= 0)
-		close(bus->pending_fd);
+	wakeset_finish(&bus->wake);
 	free(bus->offers);
 	free(bus->channels);
 	free(bus->events);
@@ -216,8 +185,7 @@ int vmb_bus_create_with(struct vmb_bus **out, vmb_transport_create_fn create, co
 	struct vmb_bus *bus = calloc(1, sizeof(*bus));
 	if (!bus)
 		return -ENOMEM;
-	bus->epoll_fd = bus->pending_fd = -1;
-	int ret = setup_fds(bus);
+	int ret = wakeset_init(&bus->wake);
 	if (ret < 0)
 		goto err_bus;
 	ret = create(&bus->transport, args, &bus_events, bus);
@@ -287,7 +255,7 @@ void vmb_bus_remove_listener(
 
 int vmb_bus_get_fd(const struct vmb_bus *bus)
 {
-	return bus->epoll_fd;
+	return bus->wake.epoll_fd;
 }
 
 int vmb_bus_pump(struct vmb_bus *bus)

@@ -12,6 +12,7 @@
 #include "vmb.h"
 #include "vmb_ring.h"
 #include "vmb_transport.h"
+#include "wakeset.h"
 
 struct vmb_channel {
 	struct vmb_bus *bus;
@@ -55,8 +56,7 @@ struct vmb_bus {
 	struct vmb_bus_listener_entry *listeners;
 	size_t n_listeners, cap_listeners;
 	bool flushing;
-	int epoll_fd;   // vmb_bus_get_fd(): the control fd and pending_fd
-	int pending_fd; // eventfd, readable while events wait to be flushed
+	struct wakeset wake; // vmb_bus_get_fd(): the control fd, kicked while events wait to flush
 	bool disconnected;
 };
 
