@@ -14,17 +14,15 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
+#include "loop.h"
 #include "shim_internal.h"
 
 static int64_t monotonic_now(void *data)
 {
 	(void)data;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return loop_now_ns();
 }
 
 int64_t shim_now(const struct shim *shim)

@@ -11,17 +11,10 @@
  */
 #define LOG_MODULE "svd"
 #include <errno.h>
-#include <time.h>
 
 #include "log.h"
+#include "loop.h"
 #include "svd_internal.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int svd_send(struct svd_device *dev, const struct synthvid_msg *msg)
 {
@@ -46,7 +39,7 @@ static int send_before(struct svd_device *dev, const struct synthvid_msg *msg, i
 		int ret = svd_send(dev, msg);
 		if (ret != -EAGAIN)
 			return ret;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - loop_now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		ret = vmb_channel_wait_writable(
@@ -168,7 +161,7 @@ static int drain(struct svd_device *dev, int64_t deadline)
 {
 	int ret;
 	while ((ret = svd_receive(dev)) == 1) {
-		if (now_ms() >= deadline)
+		if (loop_now_ms() >= deadline)
 			return -ETIMEDOUT;
 	}
 	return ret;
@@ -177,7 +170,7 @@ static int drain(struct svd_device *dev, int64_t deadline)
 int svd_request(struct svd_device *dev, const struct synthvid_msg *req,
 	const struct svd_wait *match, struct synthvid_msg *reply)
 {
-	int64_t deadline = now_ms() + dev->opts.timeout_ms;
+	int64_t deadline = loop_now_ms() + dev->opts.timeout_ms;
 	int ret = drain(dev, deadline);
 	if (ret < 0)
 		return ret;
@@ -190,7 +183,7 @@ int svd_request(struct svd_device *dev, const struct synthvid_msg *req,
 		ret = svd_receive(dev);
 		if (ret < 0 || dev->wait.done)
 			break;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - loop_now_ms();
 		if (left <= 0) {
 			ret = -ETIMEDOUT;
 			break;

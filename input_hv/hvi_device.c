@@ -13,19 +13,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hvi_internal.h"
 #include "log.h"
+#include "loop.h"
 #include "vmb_wait.h"
-
-uint64_t hvi_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void hvi_device_kick(struct hvi_device *dev)
 {
@@ -98,7 +91,7 @@ static void close_channel(struct hvi_device *dev)
 {
 	if (!dev->ch)
 		return;
-	dev->ops->lost(dev, hvi_now_ns());
+	dev->ops->lost(dev, (uint64_t)loop_now_ns());
 	wakeset_watch(&dev->wake, -1);
 	vmb_channel_close(dev->ch);
 	dev->ch = NULL;
@@ -167,7 +160,7 @@ int hvi_device_wait_packet(struct hvi_device *dev, int64_t deadline_ms, struct v
 		}
 		if (ret != 0)
 			return ret;
-		int64_t left = deadline_ms - vmb_now_ms();
+		int64_t left = deadline_ms - loop_now_ms();
 		ret = vmb_channel_wait_readable(dev->ch, left > 0 ? (int)left : 0);
 		if (ret < 0)
 			return ret;
@@ -248,7 +241,7 @@ static void read_packets(struct hvi_device *dev)
 			dev->stats.rx_rejected++;
 			continue;
 		}
-		dev->ops->packet(dev, &pkt, hvi_now_ns());
+		dev->ops->packet(dev, &pkt, (uint64_t)loop_now_ns());
 	}
 }
 

@@ -64,8 +64,6 @@ int hvi_device_bring_up(struct hvi_device *dev);
 /* Undoes hvi_device_init(); the driver frees its own struct afterwards. */
 void hvi_device_finish(struct hvi_device *dev);
 
-uint64_t hvi_now_ns(void);
-
 /* Queues one event; the last of a frame is HVI_EV_SYN/HVI_SYN_REPORT (hvi_device_sync()).
  * On out-of-memory the event is lost and logged (never for lack of a bound: the queue grows). */
 void hvi_device_push(
@@ -79,7 +77,7 @@ void hvi_device_kick(struct hvi_device *dev);
 int hvi_device_send(struct hvi_device *dev, const void *payload, size_t len);
 
 /*
- * Bring-up helper: waits (until deadline_ms, vmb_wait.h's clock) for the next in-band packet,
+ * Bring-up helper: waits (until deadline_ms, loop_now_ms()) for the next in-band packet,
  * skipping completions. 1 with *pkt (payload in dev->rx), or a negative errno: -ETIMEDOUT,
  * -ENODEV (rescinded), -ENOTCONN.
  */

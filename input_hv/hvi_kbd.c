@@ -21,6 +21,7 @@
 #include "hvi_keycodes.h"
 #include "hvi_scancode.h"
 #include "log.h"
+#include "loop.h"
 #include "synthkbd.h"
 #include "vmb_wait.h"
 
@@ -86,7 +87,7 @@ static int kbd_negotiate(struct hvi_device *dev)
 	int ret = send_protocol_request(kbd);
 	if (ret < 0)
 		return ret;
-	int64_t deadline = vmb_now_ms() + dev->timeout_ms;
+	int64_t deadline = loop_now_ms() + dev->timeout_ms;
 	for (;;) {
 		struct vmb_ring_in pkt;
 		ret = hvi_device_wait_packet(dev, deadline, &pkt);

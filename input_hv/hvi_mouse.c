@@ -23,6 +23,7 @@
 #include "hid.h"
 #include "hvi_internal.h"
 #include "log.h"
+#include "loop.h"
 #include "synthmouse.h"
 #include "vmb_wait.h"
 
@@ -126,14 +127,14 @@ static int mouse_negotiate(struct hvi_device *dev)
 	int ret = send_msg(m, &msg);
 	if (ret < 0)
 		return ret;
-	ret = wait_msg(m, vmb_now_ms() + dev->timeout_ms, SYNTHMOUSE_PROTOCOL_RESPONSE, &msg);
+	ret = wait_msg(m, loop_now_ms() + dev->timeout_ms, SYNTHMOUSE_PROTOCOL_RESPONSE, &msg);
 	if (ret < 0)
 		return ret;
 	if (!msg.u.protocol_response.approved) {
 		log_error("mouse: the host refused protocol 2.0");
 		return -ECONNREFUSED;
 	}
-	ret = wait_msg(m, vmb_now_ms() + dev->timeout_ms, SYNTHMOUSE_INITIAL_DEVICE_INFO, &msg);
+	ret = wait_msg(m, loop_now_ms() + dev->timeout_ms, SYNTHMOUSE_INITIAL_DEVICE_INFO, &msg);
 	if (ret < 0)
 		return ret;
 	ret = take_descriptor(m, &msg.u.device_info);

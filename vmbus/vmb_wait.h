@@ -1,6 +1,6 @@
 /*
  * Deadlines for the waits of lib vmb: every wait for the other side has one, so a silent peer
- * costs a timeout, never a hang. Header-only; C library only.
+ * costs a timeout, never a hang. Header-only; the clock is common/loop.h's.
  */
 #ifndef HVD_VMBUS_WAIT_H
 #define HVD_VMBUS_WAIT_H
@@ -9,19 +9,13 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdint.h>
-#include <time.h>
 
-static inline int64_t vmb_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "loop.h"
 
 /* now + timeout_ms on the monotonic clock; -1 (no deadline) for a negative timeout. */
 static inline int64_t vmb_deadline(int timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : vmb_now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : loop_now_ms() + timeout_ms;
 }
 
 /* poll() until something is ready or the deadline passes, retrying EINTR. Returns the number
@@ -31,7 +25,7 @@ static inline int vmb_poll_until(struct pollfd *pfds, nfds_t n, int64_t deadline
 	for (;;) {
 		int timeout = -1;
 		if (deadline_ms >= 0) {
-			int64_t left = deadline_ms - vmb_now_ms();
+			int64_t left = deadline_ms - loop_now_ms();
 			timeout = left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 		}
 		int ret = poll(pfds, n, timeout);

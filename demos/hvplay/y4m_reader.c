@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loop.h"
 #include "macros.h"
 
 #define N_WARNINGS 16
@@ -430,7 +431,7 @@ static int alloc_slots(struct y4m_reader *r)
 		return -ENOMEM;
 	r->n_slots = n;
 	/* 64 spare bytes: SIMD loads may run past a plane's last row. */
-	size_t size = (r->st.frame_bytes + 64 + 63) & ~(size_t)63;
+	size_t size = ALIGN_UP(r->st.frame_bytes + 64, 64);
 	for (unsigned i = 0; i < n; i++) {
 		r->slots[i].data = aligned_alloc(64, size);
 		if (!r->slots[i].data)
@@ -552,15 +553,12 @@ int y4m_reader_next(struct y4m_reader *r, struct y4m_frame **out)
 
 int y4m_reader_next_wait(struct y4m_reader *r, struct y4m_frame **out)
 {
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t t0 = loop_now_ns();
 	pthread_mutex_lock(&r->lock);
 	int ret;
 	while ((ret = take(r, out)) == -EAGAIN)
 		timed_wait(r, 100); // the thread broadcasts too, but its notify is the eventfd
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	r->stats.wait_ns +=
-		(uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+	r->stats.wait_ns += (uint64_t)(loop_now_ns() - t0);
 	pthread_mutex_unlock(&r->lock);
 	return ret;
 }
