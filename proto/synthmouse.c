@@ -101,7 +101,8 @@ struct mouse_type {
 	 * SynthHID header, for the padded device info. Returns 0, -EMSGSIZE or -EPROTO. */
 	int (*decode)(
 		struct wire *r, size_t field_room, struct synthmouse_msg *out, const char **reason);
-	/* Body size hid.size and the bytes written after the headers; 0 or -EINVAL. */
+	/* Body size hid.size and the bytes written after the headers; 0 or -EINVAL. NULL for a
+	 * fixed body of min_body bytes. */
 	int (*size)(const struct synthmouse_msg *msg, uint32_t *hid_size, uint32_t *wire_size);
 	void (*encode)(struct wire *w, const struct synthmouse_msg *msg);
 };
@@ -110,13 +111,6 @@ static int decode_protocol_request(
 	struct wire *r, size_t field_room, struct synthmouse_msg *out, const char **reason)
 {
 	out->u.protocol_request.version = wire_get_u32(r);
-	return 0;
-}
-
-static int size_protocol_request(
-	const struct synthmouse_msg *msg, uint32_t *hid_size, uint32_t *wire_size)
-{
-	*hid_size = *wire_size = SYNTHMOUSE_PROTOCOL_REQUEST_BODY;
 	return 0;
 }
 
@@ -131,13 +125,6 @@ static int decode_protocol_response(
 {
 	out->u.protocol_response.version_requested = wire_get_u32(r);
 	out->u.protocol_response.approved = wire_get_u8(r);
-	return 0;
-}
-
-static int size_protocol_response(
-	const struct synthmouse_msg *msg, uint32_t *hid_size, uint32_t *wire_size)
-{
-	*hid_size = *wire_size = SYNTHMOUSE_PROTOCOL_RESPONSE_BODY;
 	return 0;
 }
 
@@ -251,13 +238,6 @@ static int decode_device_info_ack(
 	return 0;
 }
 
-static int size_device_info_ack(
-	const struct synthmouse_msg *msg, uint32_t *hid_size, uint32_t *wire_size)
-{
-	*hid_size = *wire_size = SYNTHMOUSE_DEVICE_INFO_ACK_BODY;
-	return 0;
-}
-
 static void encode_device_info_ack(struct wire *w, const struct synthmouse_msg *msg)
 {
 	wire_put_u8(w, msg->u.device_info_ack.reserved);
@@ -292,16 +272,15 @@ static void encode_input_report(struct wire *w, const struct synthmouse_msg *msg
 
 static const struct mouse_type mouse_types[] = {
 	{ SYNTHMOUSE_PROTOCOL_REQUEST, SYNTHMOUSE_PROTOCOL_REQUEST_BODY, "PROTOCOL_REQUEST",
-		"short_protocol_request", decode_protocol_request, size_protocol_request,
-		encode_protocol_request },
+		"short_protocol_request", decode_protocol_request, NULL, encode_protocol_request },
 	{ SYNTHMOUSE_PROTOCOL_RESPONSE, SYNTHMOUSE_PROTOCOL_RESPONSE_BODY, "PROTOCOL_RESPONSE",
-		"short_protocol_response", decode_protocol_response, size_protocol_response,
+		"short_protocol_response", decode_protocol_response, NULL,
 		encode_protocol_response },
 	{ SYNTHMOUSE_INITIAL_DEVICE_INFO, DEVICE_INFO_MIN_BODY, "INITIAL_DEVICE_INFO",
 		"short_device_info", decode_device_info, size_device_info, encode_device_info },
 	{ SYNTHMOUSE_INITIAL_DEVICE_INFO_ACK, SYNTHMOUSE_DEVICE_INFO_ACK_BODY,
-		"INITIAL_DEVICE_INFO_ACK", "short_device_info_ack", decode_device_info_ack,
-		size_device_info_ack, encode_device_info_ack },
+		"INITIAL_DEVICE_INFO_ACK", "short_device_info_ack", decode_device_info_ack, NULL,
+		encode_device_info_ack },
 	{ SYNTHMOUSE_INPUT_REPORT, 1, "INPUT_REPORT", "short_input_report", decode_input_report,
 		size_input_report, encode_input_report },
 };
@@ -376,8 +355,8 @@ int synthmouse_encode(void *buf, size_t cap, const struct synthmouse_msg *msg)
 	const struct mouse_type *t = find_type((uint32_t)msg->type);
 	if (!t)
 		return -EOPNOTSUPP;
-	uint32_t hid_size, wire_size;
-	int ret = t->size(msg, &hid_size, &wire_size);
+	uint32_t hid_size = t->min_body, wire_size = t->min_body;
+	int ret = t->size ? t->size(msg, &hid_size, &wire_size) : 0;
 	if (ret < 0)
 		return ret;
 	size_t total = (size_t)SYNTHMOUSE_HDR_SIZE + wire_size;
