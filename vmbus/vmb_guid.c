@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "text.h"
+
 #define VMB_GUID(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7)                                          \
 	{                                                                                          \
 		{                                                                                  \
@@ -39,17 +41,6 @@ const struct vmb_guid vmb_guid_mouse_instance =
 /* Wire byte for each pair of hex digits in text order; dashes fall between the groups. */
 static const uint8_t text_to_wire[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_dash_position(size_t i)
 {
 	return i == 8 || i == 13 || i == 18 || i == 23;
@@ -67,8 +58,8 @@ int vmb_guid_parse(const char *str, struct vmb_guid *out)
 				return -EINVAL;
 			continue;
 		}
-		int hi = hex_value(str[i]);
-		int lo = hi < 0 ? -1 : hex_value(str[i + 1]);
+		int hi = text_hex_digit((unsigned char)str[i]);
+		int lo = hi < 0 ? -1 : text_hex_digit((unsigned char)str[i + 1]);
 		if (lo < 0)
 			return -EINVAL;
 		text[n++] = (uint8_t)(hi << 4 | lo);

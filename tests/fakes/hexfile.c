@@ -7,13 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
+#include "text.h"
 
 static int parse(FILE *f, const char *path, uint8_t *buf, size_t cap)
 {
@@ -33,7 +27,7 @@ static int parse(FILE *f, const char *path, uint8_t *buf, size_t cap)
 			}
 			continue;
 		}
-		int d = hex_digit(c);
+		int d = text_hex_digit(c);
 		if (d < 0) {
 			printf("# %s:%d: not a hex digit: '%c'\n", path, line, c);
 			return -EINVAL;
