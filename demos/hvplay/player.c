@@ -319,6 +319,18 @@ static int draw(struct player *p, int kind, const struct yuv_frame *cur)
 	return 0;
 }
 
+int play_buffer_pick(struct play_buffer *const candidates[], size_t n, struct play_buffer **out)
+{
+	struct play_buffer *best = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (candidates[i] && (!best || candidates[i]->holds > best->holds))
+			best = candidates[i];
+	if (!best)
+		return -EAGAIN;
+	*out = best;
+	return 0;
+}
+
 static int kind_of(const struct player *p, const struct y4m_frame *f)
 {
 	return f->info.interlaced && p->vh >= 2 ? 1 : 0;

@@ -48,6 +48,10 @@ struct play_sink {
 	int (*present)(void *data, struct play_buffer *b, const struct rect *damage, size_t n);
 };
 
+/* For a sink's acquire: of the n candidates (NULL: busy or not allocated), the one holding the
+ * newest frame, as it needs the fewest rows converted. 0, or -EAGAIN when every one is NULL. */
+int play_buffer_pick(struct play_buffer *const candidates[], size_t n, struct play_buffer **out);
+
 struct play_clock {
 	int64_t (*now_ns)(void *data);
 	void *data;

@@ -91,17 +91,11 @@ static int configure(void *data, const struct layout *l)
 static int acquire(void *data, struct play_buffer **out)
 {
 	struct sink_client *s = data;
-	struct cbuf *best = NULL;
-	for (int i = 0; i < N_BUFFERS; i++) {
-		struct cbuf *b = &s->b[i];
-		if (b->buffer && !shim_client_buffer_is_busy(b->buffer) &&
-			(!best || b->pb.holds > best->pb.holds))
-			best = b;
-	}
-	if (!best)
-		return -EAGAIN;
-	*out = &best->pb;
-	return 0;
+	struct play_buffer *free_pb[N_BUFFERS] = { 0 };
+	for (int i = 0; i < N_BUFFERS; i++)
+		if (s->b[i].buffer && !shim_client_buffer_is_busy(s->b[i].buffer))
+			free_pb[i] = &s->b[i].pb;
+	return play_buffer_pick(free_pb, N_BUFFERS, out);
 }
 
 static int present(void *data, struct play_buffer *pb, const struct rect *damage, size_t n)

@@ -39,7 +39,7 @@ static void drop_buffers(struct sink_shim *s)
 /* An x8r8g8b8 image on memory aligned for the conversion's streaming stores. */
 static int new_buffer(struct sbuf *b, uint32_t w, uint32_t h)
 {
-	size_t stride = ((size_t)w * 4 + 63) & ~(size_t)63;
+	size_t stride = ALIGN_UP((size_t)w * 4, 64);
 	uint32_t *bits = aligned_alloc(64, stride * h);
 	if (!bits)
 		return -ENOMEM;
@@ -76,21 +76,14 @@ static int configure(void *data, const struct layout *l)
 	return shim_surface_commit(s->surface);
 }
 
-/* The free buffer holding the newest frame needs the fewest rows converted. */
 static int acquire(void *data, struct play_buffer **out)
 {
 	struct sink_shim *s = data;
-	struct sbuf *best = NULL;
-	for (int i = 0; i < N_BUFFERS; i++) {
-		struct sbuf *b = &s->b[i];
-		if (b->buffer && !shim_buffer_is_busy(b->buffer) &&
-			(!best || b->pb.holds > best->pb.holds))
-			best = b;
-	}
-	if (!best)
-		return -EAGAIN;
-	*out = &best->pb;
-	return 0;
+	struct play_buffer *free_pb[N_BUFFERS] = { 0 };
+	for (int i = 0; i < N_BUFFERS; i++)
+		if (s->b[i].buffer && !shim_buffer_is_busy(s->b[i].buffer))
+			free_pb[i] = &s->b[i].pb;
+	return play_buffer_pick(free_pb, N_BUFFERS, out);
 }
 
 static int present(void *data, struct play_buffer *pb, const struct rect *damage, size_t n)
