@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hvi.h"
 #include "keys.h"
 #include "log.h"
+#include "loop.h"
 #include "png_write.h"
 #include "shim_client.h"
 #include "sink_client.h"
@@ -70,15 +70,13 @@ void app_interrupt(void)
 static int64_t mono_ns(void *data)
 {
 	(void)data;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return loop_now_ns();
 }
 
 static int64_t shim_now(void *data)
 {
 	const struct app *a = data;
-	return mono_ns(NULL) + a->clock_skew_ns;
+	return loop_now_ns() + a->clock_skew_ns;
 }
 
 /* ---- Client mode ---------------------------------------------------------------------- */
@@ -294,13 +292,17 @@ static void drain_warnings(struct app *a)
 		log_warn("%s: %s", a->o.path, w);
 }
 
-static void status_line(struct app *a, bool force)
+static void status_line(struct app *a)
 {
-	int64_t t = mono_ns(NULL);
-	if (a->o.quiet || a->o.play.bench || !isatty(STDERR_FILENO) ||
-		(!force && t - a->last_status_ns < STATUS_EVERY_NS))
+	if (a->o.quiet || a->o.play.bench)
 		return;
+	int64_t t = loop_now_ns();
+	if (t - a->last_status_ns < STATUS_EVERY_NS)
+		return;
+	/* Runs every loop pass: the tty check (a syscall) only once per interval. */
 	a->last_status_ns = t;
+	if (!isatty(STDERR_FILENO))
+		return;
 	struct player_stats s;
 	player_get_stats(a->player, &s);
 	int64_t f = player_current_frame(a->player);
@@ -371,11 +373,6 @@ static void bench_report(struct app *a)
 
 /* ---- The loop ------------------------------------------------------------------------- */
 
-static int min_timeout(int a, int b)
-{
-	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
-}
-
 static int poll_once(struct app *a)
 {
 	struct pollfd pfd[4];
@@ -384,7 +381,7 @@ static int poll_once(struct app *a)
 	int timeout = player_get_timeout_ms(a->player);
 	if (a->shim) {
 		pfd[i_out = n++] = (struct pollfd){ shim_get_fd(a->shim), POLLIN, 0 };
-		timeout = min_timeout(timeout, shim_get_timeout_ms(a->shim));
+		timeout = loop_timeout_min(timeout, shim_get_timeout_ms(a->shim));
 	} else {
 		pfd[i_out = n++] = (struct pollfd){ shim_client_get_fd(a->client), POLLIN, 0 };
 	}
@@ -393,7 +390,7 @@ static int poll_once(struct app *a)
 	if (a->tty_keys)
 		pfd[i_tty = n++] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
 	if (!a->o.quiet && !a->o.play.bench)
-		timeout = min_timeout(timeout, STATUS_EVERY_NS / 1000000);
+		timeout = loop_timeout_min(timeout, STATUS_EVERY_NS / 1000000);
 	if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
 		return -errno;
 	if (i_tty >= 0 && pfd[i_tty].revents)
@@ -411,28 +408,28 @@ static int poll_once(struct app *a)
 
 static int play(struct app *a)
 {
-	a->bench.start_ns = mono_ns(NULL);
+	a->bench.start_ns = loop_now_ns();
 	int ret = 0;
 	while (!interrupted && !a->client_dead) {
 		struct player_stats before;
 		player_get_stats(a->player, &before);
-		int64_t t0 = mono_ns(NULL);
+		int64_t t0 = loop_now_ns();
 		ret = player_dispatch(a->player);
 		struct player_stats after;
 		player_get_stats(a->player, &after);
 		if (a->o.play.bench && after.shown != before.shown) {
 			if (a->shim)
 				dispatch_shim(a); // this frame's composite and commit count too
-			bench_sample(a, mono_ns(NULL) - t0);
+			bench_sample(a, loop_now_ns() - t0);
 		}
 		drain_warnings(a);
-		status_line(a, false);
+		status_line(a);
 		if (ret != 0)
 			break;
 		if ((ret = poll_once(a)) < 0)
 			break;
 	}
-	a->bench.end_ns = mono_ns(NULL);
+	a->bench.end_ns = loop_now_ns();
 	if (ret < 0 && ret != -ENODEV)
 		log_error("%s: %s", a->o.path, y4m_reader_error(a->reader));
 	return ret < 0 ? ret : a->client_dead ? -ENOTCONN : 0;

@@ -21,6 +21,9 @@
 #include <string.h>
 
 #include "app.h"
+#include "text.h"
+
+#define ARG_MAX_SIDE 16384 // --window and --size; the output refuses what it cannot show
 
 static void on_signal(int sig)
 {
@@ -53,20 +56,6 @@ static void usage(FILE *f)
 		"  --screenshot FILE.png   headless: write the last frame shown\n"
 		"  -q, --quiet             no status line\n"
 		"Keys: space pause, . step, left/right -/+5 s, down/up -/+60 s, l loop, q quit\n");
-}
-
-static bool parse_size(const char *s, uint32_t *w, uint32_t *h)
-{
-	char *end;
-	unsigned long a = strtoul(s, &end, 10);
-	if (*end != 'x')
-		return false;
-	unsigned long b = strtoul(end + 1, &end, 10);
-	if (*end || a == 0 || b == 0 || a > 16384 || b > 16384)
-		return false;
-	*w = (uint32_t)a;
-	*h = (uint32_t)b;
-	return true;
 }
 
 static bool parse_fps(const char *s, uint32_t *num, uint32_t *den)
@@ -107,9 +96,11 @@ static int parse_option(struct app_options *o, int c, const char *arg)
 		o->socket = arg;
 		return 0;
 	case 'w':
-		return parse_size(arg, &o->window_w, &o->window_h) ? 0 : -1;
+		return text_parse_size(arg, 1, ARG_MAX_SIDE, &o->window_w, &o->window_h) ? 0 : -1;
 	case 's':
-		return parse_size(arg, &o->output.width, &o->output.height) ? 0 : -1;
+		return text_parse_size(arg, 1, ARG_MAX_SIDE, &o->output.width, &o->output.height)
+			? 0
+			: -1;
 	case 'l':
 		o->play.loop = true;
 		return 0;

@@ -180,7 +180,7 @@ static bool is_deep(const char *v, size_t len)
 /* The chroma named by v (case-insensitively when XYSCSS spells it in capitals). */
 static int lookup_chroma(const char *v, size_t len, bool any_case)
 {
-	for (size_t i = 0; i < sizeof(chroma_names) / sizeof(chroma_names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(chroma_names); i++) {
 		const char *n = chroma_names[i].name;
 		if (strlen(n) != len)
 			continue;
@@ -340,7 +340,7 @@ static int stream_fields(struct stream_parse *sp, const char *p, const char *end
 	int ret;
 	while ((ret = next_field(&p, end, &f, "stream header", sp->err)) > 0) {
 		const struct stream_tag *t = NULL;
-		for (size_t i = 0; i < sizeof(stream_tags) / sizeof(stream_tags[0]); i++) {
+		for (size_t i = 0; i < ARRAY_LEN(stream_tags); i++) {
 			if (stream_tags[i].letter == f.p[0])
 				t = &stream_tags[i];
 		}
@@ -466,18 +466,18 @@ const char *y4m_chroma_to_str(enum y4m_chroma c)
 {
 	static const char *const names[] = { "420jpeg", "420mpeg2", "420paldv", "411", "422", "444",
 		"444alpha", "mono" };
-	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
+	return (unsigned)c < ARRAY_LEN(names) ? names[c] : "?";
 }
 
 const char *y4m_interlace_to_str(enum y4m_interlace i)
 {
 	static const char *const names[] = { "unknown", "progressive", "top field first",
 		"bottom field first", "mixed" };
-	return (unsigned)i < sizeof(names) / sizeof(names[0]) ? names[i] : "?";
+	return (unsigned)i < ARRAY_LEN(names) ? names[i] : "?";
 }
 
 const char *y4m_range_to_str(enum y4m_range r)
 {
 	static const char *const names[] = { "unspecified", "limited", "full" };
-	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+	return (unsigned)r < ARRAY_LEN(names) ? names[r] : "?";
 }
