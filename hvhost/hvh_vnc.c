@@ -32,29 +32,34 @@
 
 /* ---- libvncserver's logging, through ours ---- */
 
+/* Its clients are socketpairs: it sets TCP options on them and reports the failure as an error
+ * (rfbErr), while the real socket has them. `quiet` drops those reports. */
+static void PRINTF(3, 0) forward(enum log_level level, bool quiet, const char *fmt, va_list ap)
+{
+	if (level > log_get_level())
+		return; // log_write would drop the line: spare the formatting
+	char buf[512];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	if (quiet && strstr(buf, "TCP_NODELAY"))
+		return;
+	log_at(level, "libvncserver: %s", buf);
+}
+
 static void PRINTF(1, 2) rfb_log(const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	forward(LOG_DEBUG, false, fmt, ap);
 	va_end(ap);
-	buf[strcspn(buf, "\n")] = '\0';
-	log_debug("libvncserver: %s", buf);
 }
 
 static void PRINTF(1, 2) rfb_err(const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	forward(LOG_INFO, true, fmt, ap);
 	va_end(ap);
-	buf[strcspn(buf, "\n")] = '\0';
-	/* Its clients are socketpairs: TCP options are set on the real socket, not there. */
-	if (strstr(buf, "TCP_NODELAY"))
-		return;
-	log_info("libvncserver: %s", buf);
 }
 
 /* ---- the framebuffer ---- */
