@@ -10,22 +10,22 @@
 
 struct echo {
 	struct hvh_device *dev;
+	struct hvh_device_impl impl; // per model: the offer's GUIDs are parsed from hvh_echo.h
 	struct vmb_host_channel *ch;
 	uint8_t raw[VMB_RING_DESC_SIZE + HVH_ECHO_MAX_PAYLOAD];
-	/* The echo that did not fit in the ring yet; nothing more is read until it goes. */
-	uint8_t held[HVH_ECHO_MAX_PAYLOAD];
-	uint32_t held_len;
-	uint64_t held_trans_id;
+	/* The echo that did not fit in the ring yet, still in raw: nothing more is read (so raw
+	 * is not overwritten) until it goes. */
+	struct vmb_ring_in held;
 	bool holding;
 };
 
 /* Sends the held echo; false while the ring is full. */
 static bool send_held(struct echo *e)
 {
-	struct vmb_iov iov = { .base = e->held, .len = e->held_len };
+	struct vmb_iov iov = { .base = e->held.payload, .len = e->held.payload_len };
 	struct vmb_ring_out out = {
 		.type = VMB_PKT_DATA_INBAND,
-		.trans_id = e->held_trans_id,
+		.trans_id = e->held.trans_id,
 		.iov = &iov,
 		.iov_count = 1,
 	};
@@ -65,9 +65,7 @@ static void on_signalled(void *model, struct vmb_host_channel *ch)
 			hvh_device_reject(e->dev, "empty packet");
 			continue;
 		}
-		memcpy(e->held, pkt.payload, pkt.payload_len);
-		e->held_len = pkt.payload_len;
-		e->held_trans_id = pkt.trans_id;
+		e->held = pkt;
 		e->holding = true;
 	}
 }
@@ -93,15 +91,6 @@ static void echo_destroy(void *model)
 
 static const struct hvh_device_impl echo_impl = {
 	.name = "echo",
-	.desc = {
-		/* HVH_ECHO_INTERFACE and HVH_ECHO_INSTANCE in wire order */
-		.interface = { { 0x44, 0x3c, 0x1b, 0x6c, 0xf8, 0x9c, 0x65, 0x4d, 0x9a, 0x8e, 0x2f,
-			0x0d, 0x5b, 0x1e, 0x7a, 0x01 } },
-		.instance = { { 0x44, 0x3c, 0x1b, 0x6c, 0xf8, 0x9c, 0x65, 0x4d, 0x9a, 0x8e, 0x2f,
-			0x0d, 0x5b, 0x1e, 0x7a, 0x02 } },
-		.mmio_megabytes = 0,
-		.pipe_mode = false,
-	},
 	.ready_when_open = true,
 	.channel_opened = on_opened,
 	.channel_closed = on_closed,
@@ -114,7 +103,12 @@ int hvh_echo_create(const struct hvh_env *env)
 	struct echo *e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	int ret = hvh_bus_add_device(env->bus, &echo_impl, e, &e->dev);
+	e->impl = echo_impl;
+	int ret = vmb_guid_parse(HVH_ECHO_INTERFACE, &e->impl.desc.interface);
+	if (ret == 0)
+		ret = vmb_guid_parse(HVH_ECHO_INSTANCE, &e->impl.desc.instance);
+	if (ret == 0)
+		ret = hvh_bus_add_device(env->bus, &e->impl, e, &e->dev);
 	if (ret < 0) {
 		free(e);
 		return ret;
