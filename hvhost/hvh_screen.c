@@ -100,6 +100,8 @@ int hvh_screen_set_scanout(struct hvh_screen *s, const struct hvh_scanout *so)
 	if (!pic || (s->view && !view)) {
 		if (pic)
 			pixman_image_unref(pic);
+		if (view)
+			pixman_image_unref(view);
 		return -ENOMEM;
 	}
 	pixman_image_unref(s->pic);
