@@ -20,11 +20,18 @@
 #define CHECK_STAT(h, path, expected)                                                              \
 	CHECK_EQ_INT(hvhost_harness_get((h), "stats", (path)), (expected))
 
-/* A fresh host and a guest with synthvid 3.5 negotiated. */
-static struct hvhost_harness *start_negotiated(const char *const *args, struct video_guest *g)
+/* A fresh host and a guest with its video channel open, nothing negotiated. */
+static struct hvhost_harness *start_open(const char *const *args, struct video_guest *g)
 {
 	struct hvhost_harness *h = video_host_start(args);
 	REQUIRE(video_guest_open(g, h) == 0);
+	return h;
+}
+
+/* A fresh host and a guest with synthvid 3.5 negotiated. */
+static struct hvhost_harness *start_negotiated(const char *const *args, struct video_guest *g)
+{
+	struct hvhost_harness *h = start_open(args, g);
 	REQUIRE(video_guest_version(g, SYNTHVID_VERSION_3_5, NULL) > 0);
 	return h;
 }
@@ -46,9 +53,8 @@ static uint32_t vid_size_field(const struct video_guest *g)
 
 static void test_version_accepted_then_feature_change(void)
 {
-	struct hvhost_harness *h = video_host_start(NULL);
 	struct video_guest g;
-	REQUIRE(video_guest_open(&g, h) == 0);
+	struct hvhost_harness *h = start_open(NULL, &g);
 	struct synthvid_msg m = { .type = SYNTHVID_VERSION_REQUEST };
 	m.version_request.version = SYNTHVID_VERSION_3_5;
 	REQUIRE(video_guest_send(&g, &m) == 0);
@@ -84,10 +90,9 @@ static void test_vid_size_with_header_option(void)
 
 static void test_host_of_3_2_refuses_3_5(void)
 {
-	struct hvhost_harness *h =
-		video_host_start((const char *[]){ "--video-versions", "3.2", NULL });
 	struct video_guest g;
-	REQUIRE(video_guest_open(&g, h) == 0);
+	struct hvhost_harness *h =
+		start_open((const char *[]){ "--video-versions", "3.2", NULL }, &g);
 	/* Refused, echoed; the guest steps down as Linux does and is accepted. */
 	CHECK_EQ_INT(video_guest_version(&g, SYNTHVID_VERSION_3_5, NULL), 0);
 	CHECK_EQ_INT(video_guest_version(&g, SYNTHVID_VERSION_3_2, NULL), 2);
@@ -99,10 +104,9 @@ static void test_host_of_3_2_refuses_3_5(void)
 
 static void test_host_refusing_every_version(void)
 {
-	struct hvhost_harness *h =
-		video_host_start((const char *[]){ "--video-versions", "none", NULL });
 	struct video_guest g;
-	REQUIRE(video_guest_open(&g, h) == 0);
+	struct hvhost_harness *h =
+		start_open((const char *[]){ "--video-versions", "none", NULL }, &g);
 	CHECK_EQ_INT(video_guest_version(&g, SYNTHVID_VERSION_3_5, NULL), 0);
 	CHECK_EQ_INT(video_guest_version(&g, SYNTHVID_VERSION_3_2, NULL), 0);
 	CHECK_EQ_INT(video_guest_version(&g, SYNTHVID_VERSION_3_0, NULL), 0);
@@ -118,9 +122,8 @@ static void test_host_refusing_every_version(void)
 
 static void test_packets_before_negotiation_are_rejected(void)
 {
-	struct hvhost_harness *h = video_host_start(NULL);
 	struct video_guest g;
-	REQUIRE(video_guest_open(&g, h) == 0);
+	struct hvhost_harness *h = start_open(NULL, &g);
 	const struct synthvid_rect r = { 0, 0, 8, 8 };
 	CHECK(video_guest_dirt(&g, &r, 1) == 0);
 	struct synthvid_msg m = { .type = SYNTHVID_VRAM_LOCATION };

@@ -158,30 +158,52 @@ static const struct player_options bench_opts = { .mode = LAYOUT_FIT,
 
 /* ---- In-process shim -------------------------------------------------------------------- */
 
+/* The player drawing a clip into a headless shim through sink_shim, all on this thread. */
+struct in_shim {
+	int64_t skew;
+	struct shim_clock clk;
+	struct shim *shim;
+	struct shim_output *out;
+	struct sink_shim *sink;
+	struct y4m_reader *r;
+	struct player *p;
+};
+
+static void in_shim_start(struct in_shim *t, const struct clip *c)
+{
+	t->skew = 0;
+	t->shim = headless_shim(&t->skew, &t->clk);
+	t->out = shim_get_output(t->shim);
+	REQUIRE(sink_shim_create(&t->sink, t->shim) == 0);
+	REQUIRE(y4m_reader_open(&t->r, c->path, NULL, NULL) == 0);
+	REQUIRE(player_create(&t->p, t->r, &bench_opts, &sink_shim_impl, t->sink, OUT_W, OUT_H) ==
+		0);
+}
+
+static void in_shim_finish(struct in_shim *t)
+{
+	player_destroy(t->p);
+	y4m_reader_destroy(t->r);
+	sink_shim_destroy(t->sink);
+	shim_destroy(t->shim);
+}
+
 /* Every row changes each frame: after the first repaint, each commit's damage on the output is
  * the video rectangle, exactly. */
 static void test_damage_is_the_video_rect(void)
 {
 	struct clip c;
 	noise_clip(&c, 5);
-	int64_t skew = 0;
-	struct shim_clock clk;
-	struct shim *shim = headless_shim(&skew, &clk);
-	struct shim_output *out = shim_get_output(shim);
-	struct sink_shim *sink;
-	REQUIRE(sink_shim_create(&sink, shim) == 0);
-	struct y4m_reader *r;
-	REQUIRE(y4m_reader_open(&r, c.path, NULL, NULL) == 0);
-	struct player *p;
-	REQUIRE(player_create(&p, r, &bench_opts, &sink_shim_impl, sink, OUT_W, OUT_H) == 0);
-	const struct rect video = player_get_layout(p)->video;
+	struct in_shim t;
+	in_shim_start(&t, &c);
+	const struct rect video = player_get_layout(t.p)->video;
 	CHECK(video.x1 == 21 && video.x2 == 106 && video.y1 == 0 && video.y2 == 64);
 	for (unsigned i = 0; i < 5; i++) {
-		REQUIRE(pump_player(p, r, -1) == 0);
-		repaint(shim, &skew);
+		REQUIRE(pump_player(t.p, t.r, -1) == 0);
+		repaint(t.shim, &t.skew);
 		pixman_region32_t d;
 		pixman_region32_init(&d);
-		REQUIRE(shim_output_headless_get_last_damage(out, &d) == 0);
+		REQUIRE(shim_output_headless_get_last_damage(t.out, &d) == 0);
 		int n;
 		const pixman_box32_t *b = pixman_region32_rectangles(&d, &n);
 		if (i == 0) { // the first repaint paints the bars too, once
@@ -194,14 +216,11 @@ static void test_damage_is_the_video_rect(void)
 		}
 		pixman_region32_fini(&d);
 		uint32_t *want = expected(&c, i, 64, 48, 85, 64);
-		check_front(shim_output_headless_get_front(out), &video, want, BACKGROUND);
+		check_front(shim_output_headless_get_front(t.out), &video, want, BACKGROUND);
 		free(want);
 	}
-	CHECK_EQ_INT(shim_output_headless_commit_count(out), 5);
-	player_destroy(p);
-	y4m_reader_destroy(r);
-	sink_shim_destroy(sink);
-	shim_destroy(shim);
+	CHECK_EQ_INT(shim_output_headless_commit_count(t.out), 5);
+	in_shim_finish(&t);
 	clip_free(&c);
 }
 
@@ -212,26 +231,18 @@ static void test_damage_is_the_changed_rows(void)
 	const struct y4m_synth s = { .width = 64, .height = 48, .static_rows = 24 };
 	clip_build(&c, &s, 4);
 	clip_write(&c, SIZE_MAX);
-	int64_t skew = 0;
-	struct shim_clock clk;
-	struct shim *shim = headless_shim(&skew, &clk);
-	struct shim_output *out = shim_get_output(shim);
-	struct sink_shim *sink;
-	REQUIRE(sink_shim_create(&sink, shim) == 0);
-	struct y4m_reader *r;
-	REQUIRE(y4m_reader_open(&r, c.path, NULL, NULL) == 0);
-	struct player *p;
-	REQUIRE(player_create(&p, r, &bench_opts, &sink_shim_impl, sink, OUT_W, OUT_H) == 0);
-	const struct rect video = player_get_layout(p)->video;
+	struct in_shim t;
+	in_shim_start(&t, &c);
+	const struct rect video = player_get_layout(t.p)->video;
 	uint32_t *prev = NULL;
 	for (unsigned i = 0; i < 4; i++) {
-		REQUIRE(pump_player(p, r, -1) == 0);
-		repaint(shim, &skew);
+		REQUIRE(pump_player(t.p, t.r, -1) == 0);
+		repaint(t.shim, &t.skew);
 		uint32_t *want = expected(&c, i, 64, 48, 85, 64);
-		check_front(shim_output_headless_get_front(out), &video, want, BACKGROUND);
+		check_front(shim_output_headless_get_front(t.out), &video, want, BACKGROUND);
 		pixman_region32_t d;
 		pixman_region32_init(&d);
-		REQUIRE(shim_output_headless_get_last_damage(out, &d) == 0);
+		REQUIRE(shim_output_headless_get_last_damage(t.out, &d) == 0);
 		for (int y = 0; prev && y < OUT_H; y++) {
 			bool changed = memcmp(prev + y * 85, want + y * 85, 85 * 4) != 0;
 			pixman_box32_t row = { video.x1, y, video.x2, y + 1 };
@@ -250,10 +261,7 @@ static void test_damage_is_the_changed_rows(void)
 		prev = want;
 	}
 	free(prev);
-	player_destroy(p);
-	y4m_reader_destroy(r);
-	sink_shim_destroy(sink);
-	shim_destroy(shim);
+	in_shim_finish(&t);
 	clip_free(&c);
 }
 

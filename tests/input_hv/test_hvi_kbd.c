@@ -9,6 +9,7 @@
 #include "hexfile.h"
 #include "hvi.h"
 #include "hvi_keycodes.h"
+#include "ih_fixture.h"
 #include "input_host.h"
 #include "log.h"
 #include "macros.h"
@@ -16,43 +17,14 @@
 #include "test.h"
 #include "vmb.h"
 
-struct fixture {
-	struct ih *ih;
-	struct vmb_bus *bus;
-	struct hvi_device *kbd;
-	struct hvi_record *rec;
-};
-
-static int setup(struct fixture *f, const struct ih_config *cfg, int timeout_ms)
+static int setup(struct ih_fixture *f, const struct ih_config *cfg, int timeout_ms)
 {
-	*f = (struct fixture){ 0 };
-	f->ih = ih_start(cfg);
-	REQUIRE(ih_connect(f->ih, &f->bus) == 0);
-	REQUIRE(hvi_record_create(&f->rec, NULL) == 0);
-	const struct hvi_options opts = { .timeout_ms = timeout_ms };
-	return hvi_keyboard_create(&f->kbd, f->bus, &opts);
-}
-
-static void teardown(struct fixture *f)
-{
-	hvi_device_destroy(f->kbd);
-	vmb_bus_destroy(f->bus);
-	ih_stop(f->ih);
-	hvi_record_destroy(f->rec);
-}
-
-/* Collects n events and compares them, as text, with expected. */
-static void expect_events(struct fixture *f, size_t n, const char *expected)
-{
-	hvi_record_clear(f->rec);
-	CHECK(ih_collect(f->bus, f->kbd, f->rec, n));
-	CHECK_MSG(strcmp(hvi_record_text(f->rec), expected) == 0, "events:\n%s\nexpected:\n%s",
-		hvi_record_text(f->rec), expected);
+	return ih_fixture_setup(f, hvi_keyboard_create, cfg, timeout_ms);
 }
 
 static void test_negotiation_bytes_as_linux(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	CHECK(hvi_device_is_ready(f.kbd));
 	CHECK_EQ_INT(hvi_device_get_kind(f.kbd), HVI_DEVICE_KEYBOARD);
@@ -67,37 +39,37 @@ static void test_negotiation_bytes_as_linux(void)
 	CHECK_EQ_INT(pkts[0].type, VMB_PKT_DATA_INBAND);
 	CHECK_EQ_INT(pkts[0].flags, VMB_PKT_FLAG_COMPLETION_REQUESTED);
 	CHECK(pkts[0].trans_id != 0);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 static void test_refused_version(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	const struct ih_config cfg = { .kbd_version = IH_REJECT };
 	CHECK_EQ_INT(setup(&f, &cfg, 0), -ECONNREFUSED);
 	CHECK(f.kbd == NULL);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 static void test_silent_host_times_out(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	const struct ih_config cfg = { .kbd_version = IH_SILENT };
 	CHECK_EQ_INT(setup(&f, &cfg, 100), -ETIMEDOUT);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 static void test_keys_become_events(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	REQUIRE(ih_key(f.ih, KEY_A, true) == 0);
-	expect_events(&f, 2, "EV_KEY KEY_A 1\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 2, "EV_KEY KEY_A 1\nEV_SYN SYN_REPORT 0\n");
 	CHECK(hvi_device_key_is_down(f.kbd, KEY_A));
 	/* A second make is an autorepeat, as atkbd reports it. */
 	REQUIRE(ih_key(f.ih, KEY_A, true) == 0);
 	REQUIRE(ih_key(f.ih, KEY_A, false) == 0);
-	expect_events(&f, 4,
+	ih_expect_events(&f, 4,
 		"EV_KEY KEY_A 2\nEV_SYN SYN_REPORT 0\nEV_KEY KEY_A 0\nEV_SYN SYN_REPORT 0\n");
 	CHECK(!hvi_device_key_is_down(f.kbd, KEY_A));
 	/* E0 keys, Pause (E1 1D then 45) and PrintScreen. */
@@ -107,7 +79,7 @@ static void test_keys_become_events(void)
 	REQUIRE(ih_key(f.ih, KEY_SYSRQ, true) == 0);
 	REQUIRE(ih_key(f.ih, KEY_SYSRQ, false) == 0);
 	REQUIRE(ih_key(f.ih, KEY_RIGHTCTRL, false) == 0);
-	expect_events(&f, 12,
+	ih_expect_events(&f, 12,
 		"EV_KEY KEY_RIGHTCTRL 1\nEV_SYN SYN_REPORT 0\n"
 		"EV_KEY KEY_PAUSE 1\nEV_SYN SYN_REPORT 0\n"
 		"EV_KEY KEY_PAUSE 0\nEV_SYN SYN_REPORT 0\n"
@@ -118,13 +90,13 @@ static void test_keys_become_events(void)
 	hvi_device_get_stats(f.kbd, &st);
 	CHECK_EQ_INT(st.frames, 9);
 	CHECK_EQ_INT(st.rx_rejected, 0);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 /* Garbage from the host is dropped and counted; the next good key still arrives. */
 static void test_bad_host_messages_are_dropped(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	ih_log_capture();
 	static const uint8_t short_msg[4] = { 3, 0, 0, 0 };
@@ -144,7 +116,7 @@ static void test_bad_host_messages_are_dropped(void)
 	REQUIRE(ih_keystroke(f.ih, 0x1d, SYNTHKBD_INFO_IS_E1) == 0);    // E1 without its 45
 	REQUIRE(ih_send_completion(f.ih, IH_KBD) == 0);
 	REQUIRE(ih_key(f.ih, KEY_B, true) == 0);
-	expect_events(&f, 2, "EV_KEY KEY_B 1\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 2, "EV_KEY KEY_B 1\nEV_SYN SYN_REPORT 0\n");
 	struct hvi_stats st;
 	hvi_device_get_stats(f.kbd, &st);
 	CHECK_EQ_INT(st.rx_rejected, 6);
@@ -158,22 +130,22 @@ static void test_bad_host_messages_are_dropped(void)
 	CHECK(ih_log_contains("unexpected PROTOCOL_RESPONSE"));
 	CHECK(hvi_device_is_ready(f.kbd));
 	log_set_handler(NULL);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 /* The host takes the channel away while a key is down: the guest sees it released. */
 static void test_rescind_releases_held_keys(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	REQUIRE(ih_key(f.ih, KEY_LEFTSHIFT, true) == 0);
 	REQUIRE(ih_key(f.ih, KEY_Q, true) == 0);
-	expect_events(&f, 4,
+	ih_expect_events(&f, 4,
 		"EV_KEY KEY_LEFTSHIFT 1\nEV_SYN SYN_REPORT 0\nEV_KEY KEY_Q 1\nEV_SYN SYN_REPORT "
 		"0\n");
 	ih_rescind(f.ih, IH_KBD);
 	/* Released in key-code order, in one frame. */
-	expect_events(&f, 3, "EV_KEY KEY_Q 0\nEV_KEY KEY_LEFTSHIFT 0\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 3, "EV_KEY KEY_Q 0\nEV_KEY KEY_LEFTSHIFT 0\nEV_SYN SYN_REPORT 0\n");
 	CHECK(!hvi_device_is_ready(f.kbd));
 	CHECK(!hvi_device_key_is_down(f.kbd, KEY_Q));
 	struct hvi_stats st;
@@ -185,28 +157,28 @@ static void test_rescind_releases_held_keys(void)
 	hvi_record_clear(f.rec);
 	CHECK(ih_wait_ready(f.bus, f.kbd, f.rec));
 	REQUIRE(ih_key(f.ih, KEY_Z, true) == 0);
-	expect_events(&f, 2, "EV_KEY KEY_Z 1\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 2, "EV_KEY KEY_Z 1\nEV_SYN SYN_REPORT 0\n");
 	hvi_device_get_stats(f.kbd, &st);
 	CHECK_EQ_INT(st.reopens, 1);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 static void test_host_gone_releases_held_keys(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	REQUIRE(ih_key(f.ih, KEY_RIGHTALT, true) == 0);
-	expect_events(&f, 2, "EV_KEY KEY_RIGHTALT 1\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 2, "EV_KEY KEY_RIGHTALT 1\nEV_SYN SYN_REPORT 0\n");
 	ih_disconnect(f.ih);
-	expect_events(&f, 2, "EV_KEY KEY_RIGHTALT 0\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 2, "EV_KEY KEY_RIGHTALT 0\nEV_SYN SYN_REPORT 0\n");
 	CHECK_EQ_INT(hvi_device_dispatch(f.kbd), -ENOTCONN);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 /* SET_LED_INDICATORS: exact bytes, kept and sent again after a reopen. */
 static void test_led_bytes(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	struct ih_packet pkts[8];
 	ih_take(f.ih, pkts, ARRAY_LEN(pkts));
@@ -236,12 +208,12 @@ static void test_led_bytes(void)
 	REQUIRE(n == 2); // PROTOCOL_REQUEST, then the LEDs again
 	CHECK_EQ_INT(pkts[0].bytes[0], SYNTHKBD_PROTOCOL_REQUEST);
 	CHECK_MEM(pkts[1].bytes, num_scroll, 8);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 static void test_mouse_calls_refused_on_keyboard(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	CHECK_EQ_INT(hvi_device_set_screen(f.kbd, 800, 600), -ENODEV);
 	int32_t min, max;
@@ -251,7 +223,7 @@ static void test_mouse_calls_refused_on_keyboard(void)
 	CHECK(hvi_device_has_event(f.kbd, HVI_EV_LED, HVI_LED_CAPSL));
 	CHECK(!hvi_device_has_event(f.kbd, HVI_EV_KEY, HVI_BTN_LEFT));
 	CHECK(!hvi_device_has_event(f.kbd, HVI_EV_ABS, HVI_ABS_X));
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 static const struct test_case cases[] = {

@@ -9,6 +9,7 @@
 
 #include "hexfile.h"
 #include "hvi.h"
+#include "ih_fixture.h"
 #include "input_host.h"
 #include "log.h"
 #include "macros.h"
@@ -16,40 +17,12 @@
 #include "test.h"
 #include "vmb.h"
 
-struct fixture {
-	struct ih *ih;
-	struct vmb_bus *bus;
-	struct hvi_device *mouse;
-	struct hvi_record *rec;
-};
-
-static int setup(struct fixture *f, const struct ih_config *cfg, int timeout_ms)
+static int setup(struct ih_fixture *f, const struct ih_config *cfg, int timeout_ms)
 {
-	*f = (struct fixture){ 0 };
-	f->ih = ih_start(cfg);
-	REQUIRE(ih_connect(f->ih, &f->bus) == 0);
-	REQUIRE(hvi_record_create(&f->rec, NULL) == 0);
-	const struct hvi_options opts = { .timeout_ms = timeout_ms };
-	return hvi_mouse_create(&f->mouse, f->bus, &opts);
+	return ih_fixture_setup(f, hvi_mouse_create, cfg, timeout_ms);
 }
 
-static void teardown(struct fixture *f)
-{
-	hvi_device_destroy(f->mouse);
-	vmb_bus_destroy(f->bus);
-	ih_stop(f->ih);
-	hvi_record_destroy(f->rec);
-}
-
-static void expect_events(struct fixture *f, size_t n, const char *expected)
-{
-	hvi_record_clear(f->rec);
-	CHECK(ih_collect(f->bus, f->mouse, f->rec, n));
-	CHECK_MSG(strcmp(hvi_record_text(f->rec), expected) == 0, "events:\n%s\nexpected:\n%s",
-		hvi_record_text(f->rec), expected);
-}
-
-static void send_abs(struct fixture *f, uint8_t buttons, uint16_t x, uint16_t y, int16_t wheel)
+static void send_abs(struct ih_fixture *f, uint8_t buttons, uint16_t x, uint16_t y, int16_t wheel)
 {
 	uint8_t report[SYNTHMOUSE_ABS_REPORT_SIZE];
 	synthmouse_abs_report_encode(report, buttons, x, y, wheel);
@@ -69,7 +42,7 @@ static void check_golden(const struct ih_packet *p, const char *path)
 
 static void test_negotiation_bytes_as_linux(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	struct ih_packet pkts[8];
 	size_t n = ih_take(f.ih, pkts, ARRAY_LEN(pkts));
@@ -87,52 +60,52 @@ static void test_negotiation_bytes_as_linux(void)
 	CHECK(!hvi_device_has_event(f.mouse, HVI_EV_KEY, HVI_BTN_EXTRA + 1));
 	CHECK(hvi_device_has_event(f.mouse, HVI_EV_REL, HVI_REL_WHEEL));
 	CHECK(!hvi_device_has_event(f.mouse, HVI_EV_REL, HVI_REL_X));
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 static void test_refusals_and_timeouts(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	struct ih_config cfg = { .mouse_version = IH_REJECT };
 	CHECK_EQ_INT(setup(&f, &cfg, 0), -ECONNREFUSED);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 	cfg = (struct ih_config){ .mouse_version = IH_SILENT };
 	CHECK_EQ_INT(setup(&f, &cfg, 100), -ETIMEDOUT);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 	cfg = (struct ih_config){ .no_device_info = true };
 	CHECK_EQ_INT(setup(&f, &cfg, 100), -ETIMEDOUT);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 static void test_reports_raw(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	int32_t min, max;
 	REQUIRE(hvi_device_get_abs_range(f.mouse, HVI_ABS_X, &min, &max) == 0);
 	CHECK_EQ_INT(min, 0);
 	CHECK_EQ_INT(max, 32767);
 	send_abs(&f, 0, 16384, 8191, 0);
-	expect_events(&f, 3, "EV_ABS ABS_X 16384\nEV_ABS ABS_Y 8191\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 3, "EV_ABS ABS_X 16384\nEV_ABS ABS_Y 8191\nEV_SYN SYN_REPORT 0\n");
 	/* Only what changed; buttons one by one, each report one frame. */
 	send_abs(&f, SYNTHMOUSE_BUTTON_LEFT | SYNTHMOUSE_BUTTON_MIDDLE, 16384, 9000, -1);
-	expect_events(&f, 5,
+	ih_expect_events(&f, 5,
 		"EV_ABS ABS_Y 9000\nEV_KEY BTN_LEFT 1\nEV_KEY BTN_MIDDLE 1\nEV_REL REL_WHEEL -1\n"
 		"EV_SYN SYN_REPORT 0\n");
 	send_abs(&f, SYNTHMOUSE_BUTTON_RIGHT | SYNTHMOUSE_BUTTON_4 | SYNTHMOUSE_BUTTON_5, 16384,
 		9000, 3);
-	expect_events(&f, 7,
+	ih_expect_events(&f, 7,
 		"EV_KEY BTN_LEFT 0\nEV_KEY BTN_RIGHT 1\nEV_KEY BTN_MIDDLE 0\nEV_KEY BTN_SIDE 1\n"
 		"EV_KEY BTN_EXTRA 1\nEV_REL REL_WHEEL 3\nEV_SYN SYN_REPORT 0\n");
 	send_abs(&f, SYNTHMOUSE_BUTTON_RIGHT | SYNTHMOUSE_BUTTON_4 | SYNTHMOUSE_BUTTON_5, 16384,
 		9000, 0);
-	expect_events(&f, 1, "EV_SYN SYN_REPORT 0\n");
-	teardown(&f);
+	ih_expect_events(&f, 1, "EV_SYN SYN_REPORT 0\n");
+	ih_fixture_teardown(&f);
 }
 
 static void test_reports_scaled_to_screen(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	CHECK_EQ_INT(hvi_device_set_screen(f.mouse, 1024, 0), -EINVAL);
 	REQUIRE(hvi_device_set_screen(f.mouse, 1024, 768) == 0);
@@ -140,9 +113,9 @@ static void test_reports_scaled_to_screen(void)
 	REQUIRE(hvi_device_get_abs_range(f.mouse, HVI_ABS_Y, &min, &max) == 0);
 	CHECK_EQ_INT(max, 767);
 	send_abs(&f, 0, 0, 0, 0);
-	expect_events(&f, 3, "EV_ABS ABS_X 0\nEV_ABS ABS_Y 0\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 3, "EV_ABS ABS_X 0\nEV_ABS ABS_Y 0\nEV_SYN SYN_REPORT 0\n");
 	send_abs(&f, 0, 32767, 32767, 0);
-	expect_events(&f, 3, "EV_ABS ABS_X 1023\nEV_ABS ABS_Y 767\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 3, "EV_ABS ABS_X 1023\nEV_ABS ABS_Y 767\nEV_SYN SYN_REPORT 0\n");
 	/* Every pixel the host scales (vmbus-emu.md §5) comes back as itself. */
 	for (uint32_t x = 0; x < 1024; x += 7) {
 		uint16_t v = synthmouse_scale_abs(x, 1024);
@@ -155,7 +128,7 @@ static void test_reports_scaled_to_screen(void)
 			x, hvi_record_text(f.rec));
 		CHECK(ih_collect(f.bus, f.mouse, f.rec, 0));
 	}
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 /* A relative mouse with report ids, 8-bit deltas, and a keyboard report in the same device. */
@@ -243,7 +216,7 @@ static const uint8_t relative_with_ids[] = {
 
 static void test_relative_mouse_with_report_ids(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	const struct ih_config cfg = {
 		.report_desc = relative_with_ids,
 		.report_desc_len = sizeof(relative_with_ids),
@@ -258,14 +231,14 @@ static void test_relative_mouse_with_report_ids(void)
 	REQUIRE(ih_report(f.ih, keyboard_report, sizeof(keyboard_report)) == 0);
 	REQUIRE(ih_report(f.ih, unknown_id, sizeof(unknown_id)) == 0);
 	REQUIRE(ih_report(f.ih, move, sizeof(move)) == 0);
-	expect_events(&f, 5,
+	ih_expect_events(&f, 5,
 		"EV_REL REL_X 5\nEV_REL REL_Y -3\nEV_KEY BTN_LEFT 1\nEV_REL REL_WHEEL 1\n"
 		"EV_SYN SYN_REPORT 0\n");
 	struct hvi_stats st;
 	hvi_device_get_stats(f.mouse, &st);
 	CHECK_EQ_INT(st.reports_ignored, 1);
 	CHECK_EQ_INT(st.rx_rejected, 1);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 /* Absolute X/Y of 32 bits and 8 bits, two buttons, no wheel. */
@@ -333,7 +306,7 @@ static const uint8_t abs32_desc[] = {
 
 static void test_other_sizes_scale(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	const struct ih_config cfg = { .report_desc = abs32_desc,
 		.report_desc_len = sizeof(abs32_desc) };
 	REQUIRE(setup(&f, &cfg, 0) == 0);
@@ -346,9 +319,9 @@ static void test_other_sizes_scale(void)
 	REQUIRE(hvi_device_set_screen(f.mouse, 800, 600) == 0);
 	static const uint8_t report[] = { 0x02, 0xff, 0xff, 0xff, 0x7f, 0x80 };
 	REQUIRE(ih_report(f.ih, report, sizeof(report)) == 0);
-	expect_events(&f, 4,
+	ih_expect_events(&f, 4,
 		"EV_ABS ABS_X 799\nEV_ABS ABS_Y 301\nEV_KEY BTN_RIGHT 1\nEV_SYN SYN_REPORT 0\n");
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 /* A descriptor without a pointer is refused with the parser's reason, as Linux's probe fails. */
@@ -413,7 +386,7 @@ static void test_unusable_descriptors_are_refused(void)
 	};
 	ih_log_capture();
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		struct fixture f;
+		struct ih_fixture f;
 		const struct ih_config cfg = { .report_desc = cases[i].desc,
 			.report_desc_len = cases[i].len };
 		ih_log_clear();
@@ -424,7 +397,7 @@ static void test_unusable_descriptors_are_refused(void)
 		/* Refused before the ack: the host never hears one. */
 		struct ih_packet pkts[8];
 		CHECK_EQ_INT(ih_take(f.ih, pkts, ARRAY_LEN(pkts)), 1);
-		teardown(&f);
+		ih_fixture_teardown(&f);
 	}
 	log_set_handler(NULL);
 }
@@ -436,19 +409,19 @@ static void test_linux_byte_14_quirk(void)
 	memcpy(desc, synthmouse_openvmm_report_desc, sizeof(desc));
 	REQUIRE(desc[14] == 0x29);
 	desc[14] = 0x25;
-	struct fixture f;
+	struct ih_fixture f;
 	const struct ih_config cfg = { .report_desc = desc, .report_desc_len = sizeof(desc) };
 	REQUIRE(setup(&f, &cfg, 0) == 0);
 	CHECK(hvi_device_has_event(f.mouse, HVI_EV_KEY, HVI_BTN_EXTRA));
 	send_abs(&f, SYNTHMOUSE_BUTTON_5, 1, 2, 0);
-	expect_events(
+	ih_expect_events(
 		&f, 4, "EV_ABS ABS_X 1\nEV_ABS ABS_Y 2\nEV_KEY BTN_EXTRA 1\nEV_SYN SYN_REPORT 0\n");
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 static void test_bad_host_messages_are_dropped(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	static const uint8_t bad_pipe[] = { 2, 0, 0, 0, 15, 0, 0, 0, 4, 0, 0, 0, 7, 0, 0, 0, 0, 0,
 		0, 0, 0, 0, 0 };
@@ -467,29 +440,29 @@ static void test_bad_host_messages_are_dropped(void)
 	REQUIRE(ih_send(f.ih, IH_MOUSE, info, (size_t)info_len) == 0);
 	REQUIRE(ih_send_completion(f.ih, IH_MOUSE) == 0);
 	send_abs(&f, 0, 5, 6, 0);
-	expect_events(&f, 3, "EV_ABS ABS_X 5\nEV_ABS ABS_Y 6\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 3, "EV_ABS ABS_X 5\nEV_ABS ABS_Y 6\nEV_SYN SYN_REPORT 0\n");
 	struct hvi_stats st;
 	hvi_device_get_stats(f.mouse, &st);
 	CHECK_EQ_INT(st.rx_rejected, 5);
 	CHECK_EQ_INT(st.rx_completions, 1);
-	teardown(&f);
+	ih_fixture_teardown(&f);
 }
 
 static void test_rescind_releases_buttons(void)
 {
-	struct fixture f;
+	struct ih_fixture f;
 	REQUIRE(setup(&f, NULL, 0) == 0);
 	send_abs(&f, SYNTHMOUSE_BUTTON_LEFT, 10, 10, 0);
-	expect_events(&f, 4,
+	ih_expect_events(&f, 4,
 		"EV_ABS ABS_X 10\nEV_ABS ABS_Y 10\nEV_KEY BTN_LEFT 1\nEV_SYN SYN_REPORT 0\n");
 	ih_rescind(f.ih, IH_MOUSE);
-	expect_events(&f, 2, "EV_KEY BTN_LEFT 0\nEV_SYN SYN_REPORT 0\n");
+	ih_expect_events(&f, 2, "EV_KEY BTN_LEFT 0\nEV_SYN SYN_REPORT 0\n");
 	ih_reoffer(f.ih, IH_MOUSE);
 	REQUIRE(ih_wait_ready(f.bus, f.mouse, f.rec));
 	/* A fresh start: the position is reported again even though it did not move. */
 	send_abs(&f, 0, 10, 10, 0);
-	expect_events(&f, 3, "EV_ABS ABS_X 10\nEV_ABS ABS_Y 10\nEV_SYN SYN_REPORT 0\n");
-	teardown(&f);
+	ih_expect_events(&f, 3, "EV_ABS ABS_X 10\nEV_ABS ABS_Y 10\nEV_SYN SYN_REPORT 0\n");
+	ih_fixture_teardown(&f);
 }
 
 static const struct test_case cases[] = {

@@ -92,6 +92,32 @@ static int guest_recv(struct vmb_channel *ch, uint8_t *buf, size_t cap, struct v
 	return vmb_channel_recv(ch, pkt, buf, cap);
 }
 
+/* A fresh host (echoing and tracing if asked) and a guest bus connected to it. */
+static struct vmb_bus *start_connected(struct emu_host *h, bool echo, bool trace)
+{
+	REQUIRE(emu_host_start(h, NULL, 0) == 0);
+	if (echo || trace)
+		emu_host_configure(h, echo, trace);
+	struct vmb_bus *bus = NULL;
+	REQUIRE(guest_connect(h, &bus, 0) == 0);
+	return bus;
+}
+
+/* The keyboard's offer, opened with rings of ring bytes each way. */
+static struct vmb_channel *open_kbd(struct vmb_bus *bus, struct vmb_offer *kbd, uint32_t ring)
+{
+	REQUIRE(find_offer(bus, &vmb_guid_keyboard, kbd));
+	struct vmb_channel *ch = NULL;
+	REQUIRE(vmb_channel_open(&ch, bus, kbd, ring, ring) == 0);
+	return ch;
+}
+
+static void finish(struct emu_host *h, struct vmb_bus *bus)
+{
+	vmb_bus_destroy(bus);
+	emu_host_stop(h);
+}
+
 /* ---- cases ---- */
 
 static void test_emu_connect_offers_three_devices(void)
@@ -174,18 +200,14 @@ static void test_emu_version_step_down(void)
 	/* A max between known versions starts at the next older one. */
 	CHECK_EQ_INT(guest_connect(&h, &bus, 0x00030001), 0);
 	CHECK_EQ_INT(vmb_bus_version(bus), VMB_VERSION_WIN8_1);
-	vmb_bus_destroy(bus);
-	emu_host_stop(&h);
+	finish(&h, bus);
 }
 
 /* Guest -> host -> guest with the host echoing; the trace tap sees both packets. */
 static void test_emu_open_ring_exchange(void)
 {
 	struct emu_host h;
-	REQUIRE(emu_host_start(&h, NULL, 0) == 0);
-	emu_host_configure(&h, true, false);
-	struct vmb_bus *bus = NULL;
-	REQUIRE(guest_connect(&h, &bus, 0) == 0);
+	struct vmb_bus *bus = start_connected(&h, true, false);
 	struct vmb_offer kbd, video;
 	REQUIRE(find_offer(bus, &vmb_guid_keyboard, &kbd));
 	REQUIRE(find_offer(bus, &vmb_guid_synthvid, &video));
@@ -225,22 +247,16 @@ static void test_emu_open_ring_exchange(void)
 	vmb_channel_close(ch);
 	CHECK(emu_host_wait(&h, &cursor, EMU_EV_CLOSED, EMU_DEV_KEYBOARD, &ev));
 	CHECK_EQ_INT(ev.value, VMB_HOST_CLOSE_GUEST);
-	vmb_bus_destroy(bus);
-	emu_host_stop(&h);
+	finish(&h, bus);
 }
 
 /* The capture tap: the channel opened (its GUIDs), then each packet as the ring held it. */
 static void test_emu_trace_tap(void)
 {
 	struct emu_host h;
-	REQUIRE(emu_host_start(&h, NULL, 0) == 0);
-	emu_host_configure(&h, true, true);
-	struct vmb_bus *bus = NULL;
-	REQUIRE(guest_connect(&h, &bus, 0) == 0);
+	struct vmb_bus *bus = start_connected(&h, true, true);
 	struct vmb_offer kbd;
-	REQUIRE(find_offer(bus, &vmb_guid_keyboard, &kbd));
-	struct vmb_channel *ch = NULL;
-	REQUIRE(vmb_channel_open(&ch, bus, &kbd, KBD_RING, KBD_RING) == 0);
+	struct vmb_channel *ch = open_kbd(bus, &kbd, KBD_RING);
 	REQUIRE(vmb_channel_send(ch, "packet 0", 8, 0x1000, 0) == 0);
 	uint8_t buf[64];
 	struct vmb_ring_in pkt;
@@ -267,21 +283,16 @@ static void test_emu_trace_tap(void)
 	CHECK_EQ_INT(ev.len, sizeof(echoed));
 	CHECK(memcmp(ev.data, echoed, sizeof(echoed)) == 0);
 	CHECK(pkt.raw_len == sizeof(echoed) && memcmp(pkt.raw, echoed, sizeof(echoed)) == 0);
-	vmb_bus_destroy(bus);
-	emu_host_stop(&h);
+	finish(&h, bus);
 }
 
 /* A full ring: -EAGAIN, the host frees space and signals (pending_send_sz), the send goes. */
 static void test_emu_full_ring_waits_for_space(void)
 {
 	struct emu_host h;
-	REQUIRE(emu_host_start(&h, NULL, 0) == 0);
-	struct vmb_bus *bus = NULL;
-	REQUIRE(guest_connect(&h, &bus, 0) == 0);
+	struct vmb_bus *bus = start_connected(&h, false, false);
 	struct vmb_offer kbd;
-	REQUIRE(find_offer(bus, &vmb_guid_keyboard, &kbd));
-	struct vmb_channel *ch = NULL;
-	REQUIRE(vmb_channel_open(&ch, bus, &kbd, 8192, 8192) == 0);
+	struct vmb_channel *ch = open_kbd(bus, &kbd, 8192);
 	size_t cursor = 0;
 	REQUIRE(emu_host_wait(&h, &cursor, EMU_EV_OPENED, EMU_DEV_KEYBOARD, NULL));
 	emu_host_pause(&h, EMU_DEV_KEYBOARD, true);
@@ -301,17 +312,14 @@ static void test_emu_full_ring_waits_for_space(void)
 	CHECK_EQ_INT(vmb_channel_send(ch, payload, sizeof(payload), 1, 0), 0);
 	for (int i = 0; i < sent + 1; i++)
 		REQUIRE(emu_host_wait(&h, &cursor, EMU_EV_PACKET, EMU_DEV_KEYBOARD, NULL));
-	vmb_bus_destroy(bus);
-	emu_host_stop(&h);
+	finish(&h, bus);
 }
 
 /* Rescind an open and an unopened device; each comes back under a new relid. */
 static void test_emu_rescind_and_reoffer(void)
 {
 	struct emu_host h;
-	REQUIRE(emu_host_start(&h, NULL, 0) == 0);
-	struct vmb_bus *bus = NULL;
-	REQUIRE(guest_connect(&h, &bus, 0) == 0);
+	struct vmb_bus *bus = start_connected(&h, false, false);
 	struct guest_events ge = { 0 };
 	REQUIRE(vmb_bus_add_listener(bus, &ge_listener, &ge) == 0);
 	struct vmb_offer kbd, mouse;
@@ -363,17 +371,14 @@ static void test_emu_rescind_and_reoffer(void)
 	CHECK_EQ_INT(emu_host_reoffer(&h, EMU_DEV_MOUSE), -EALREADY);
 
 	vmb_channel_close(ch);
-	vmb_bus_destroy(bus);
-	emu_host_stop(&h);
+	finish(&h, bus);
 }
 
 /* CLOSECHANNEL: the host unmaps and the same offer can be opened again at once (§3.6). */
 static void test_emu_close_channel_offer_again(void)
 {
 	struct emu_host h;
-	REQUIRE(emu_host_start(&h, NULL, 0) == 0);
-	struct vmb_bus *bus = NULL;
-	REQUIRE(guest_connect(&h, &bus, 0) == 0);
+	struct vmb_bus *bus = start_connected(&h, false, false);
 	struct vmb_offer kbd;
 	REQUIRE(find_offer(bus, &vmb_guid_keyboard, &kbd));
 	size_t cursor = 0;
@@ -391,23 +396,18 @@ static void test_emu_close_channel_offer_again(void)
 		CHECK(!emu_host_is_open(&h, EMU_DEV_KEYBOARD));
 	}
 	CHECK_EQ_INT(vmb_bus_offer_count(bus), 3);
-	vmb_bus_destroy(bus);
-	emu_host_stop(&h);
+	finish(&h, bus);
 }
 
 /* A corrupt descriptor written by the guest: the host rescinds and offers again after release. */
 static void test_emu_corrupt_ring_rescinded_and_reoffered(void)
 {
 	struct emu_host h;
-	REQUIRE(emu_host_start(&h, NULL, 0) == 0);
-	struct vmb_bus *bus = NULL;
-	REQUIRE(guest_connect(&h, &bus, 0) == 0);
+	struct vmb_bus *bus = start_connected(&h, false, false);
 	struct guest_events ge = { 0 };
 	REQUIRE(vmb_bus_add_listener(bus, &ge_listener, &ge) == 0);
 	struct vmb_offer kbd;
-	REQUIRE(find_offer(bus, &vmb_guid_keyboard, &kbd));
-	struct vmb_channel *ch = NULL;
-	REQUIRE(vmb_channel_open(&ch, bus, &kbd, KBD_RING, KBD_RING) == 0);
+	struct vmb_channel *ch = open_kbd(bus, &kbd, KBD_RING);
 	size_t cursor = 0;
 	struct emu_event ev;
 	REQUIRE(emu_host_wait(&h, &cursor, EMU_EV_OPENED, EMU_DEV_KEYBOARD, NULL));
@@ -437,8 +437,7 @@ static void test_emu_corrupt_ring_rescinded_and_reoffered(void)
 	REQUIRE(vmb_channel_send(ch, "fresh", 5, 1, 0) == 0);
 	REQUIRE(emu_host_wait(&h, &cursor, EMU_EV_PACKET, EMU_DEV_KEYBOARD, &ev));
 	CHECK(memcmp(ev.data, "fresh", 5) == 0);
-	vmb_bus_destroy(bus);
-	emu_host_stop(&h);
+	finish(&h, bus);
 }
 
 /* A guest process killed mid-stream: the host closes its channels and serves the next one. */
@@ -491,49 +490,38 @@ static void test_emu_guest_vanishes_mid_stream(void)
 	REQUIRE(find_offer(bus, &vmb_guid_keyboard, &kbd));
 	struct vmb_channel *ch = NULL;
 	CHECK_EQ_INT(vmb_channel_open(&ch, bus, &kbd, KBD_RING, KBD_RING), 0);
-	vmb_bus_destroy(bus);
-	emu_host_stop(&h);
+	finish(&h, bus);
 }
 
 static void test_emu_second_guest_busy(void)
 {
 	struct emu_host h;
-	REQUIRE(emu_host_start(&h, NULL, 0) == 0);
-	emu_host_configure(&h, true, false);
-	struct vmb_bus *first = NULL, *second = NULL;
-	REQUIRE(guest_connect(&h, &first, 0) == 0);
+	struct vmb_bus *first = start_connected(&h, true, false), *second = NULL;
 	CHECK_EQ_INT(guest_connect(&h, &second, 0), -EBUSY);
 	CHECK(second == NULL);
 	CHECK_EQ_INT(emu_host_stats(&h).busy_refusals, 1);
 
 	/* The first guest never noticed. */
 	struct vmb_offer kbd;
-	REQUIRE(find_offer(first, &vmb_guid_keyboard, &kbd));
-	struct vmb_channel *ch = NULL;
-	REQUIRE(vmb_channel_open(&ch, first, &kbd, KBD_RING, KBD_RING) == 0);
+	struct vmb_channel *ch = open_kbd(first, &kbd, KBD_RING);
 	REQUIRE(vmb_channel_send(ch, "still", 5, 1, 0) == 0);
 	uint8_t buf[64];
 	struct vmb_ring_in pkt;
 	REQUIRE(guest_recv(ch, buf, sizeof(buf), &pkt) == 1);
 	CHECK(memcmp(pkt.payload, "still", 5) == 0);
 	CHECK_EQ_INT(vmb_bus_dispatch(first), 0);
-	vmb_bus_destroy(first);
-	emu_host_stop(&h);
+	finish(&h, first);
 }
 
 /* The host leaving: the bus and its channels fail with -ENOTCONN, the listener hears it. */
 static void test_emu_host_disconnect_seen_by_guest(void)
 {
 	struct emu_host h;
-	REQUIRE(emu_host_start(&h, NULL, 0) == 0);
-	struct vmb_bus *bus = NULL;
-	REQUIRE(guest_connect(&h, &bus, 0) == 0);
+	struct vmb_bus *bus = start_connected(&h, false, false);
 	struct guest_events ge = { 0 };
 	REQUIRE(vmb_bus_add_listener(bus, &ge_listener, &ge) == 0);
 	struct vmb_offer kbd;
-	REQUIRE(find_offer(bus, &vmb_guid_keyboard, &kbd));
-	struct vmb_channel *ch = NULL;
-	REQUIRE(vmb_channel_open(&ch, bus, &kbd, KBD_RING, KBD_RING) == 0);
+	struct vmb_channel *ch = open_kbd(bus, &kbd, KBD_RING);
 	emu_host_stop(&h);
 
 	CHECK_EQ_INT(vmb_channel_wait_readable(ch, EMU_WAIT_MS), -ENOTCONN);
